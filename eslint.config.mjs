@@ -1,0 +1,41 @@
+import nx from '@nx/eslint-plugin';
+
+// Tags (in each package.json's "nx" field) say what a project is; these rules say
+// what it may depend on. The domain stands alone; adapters and the HTTP library see
+// only the domain; a stage wires libraries together; nothing depends on a stage.
+const depConstraints = [
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:http', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:stage', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra'] },
+];
+
+// The domain computes; it never touches the disk, the network or a driver.
+const ioModules = [
+  'fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'tls', 'child_process', 'cluster', 'worker_threads',
+  'better-sqlite3', 'pg', 'ioredis', 'express', 'csv-parse', 'csv-stringify', 'pino', 'prom-client',
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'data/**', 'coverage/**'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['libs/domain/src/**/*.ts'],
+    ignores: ['libs/domain/src/**/*.test.ts', 'libs/domain/src/**/*.bench.ts', 'libs/domain/src/testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ioModules.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'The domain does no I/O.' })),
+      }],
+    },
+  },
+];

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: types, dependency rules, then every project's tests.
+set -euo pipefail
+echo "== typecheck (tsc -b)"
+tsc -b
+echo "== lint (eslint, with Nx module boundaries)"
+eslint --max-warnings 0 .
+echo "== tests (vitest, every project)"
+vitest run "$@"

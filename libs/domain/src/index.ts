@@ -1,0 +1,5 @@
+export * from './model';
+export * from './errors';
+export * from './port';
+export * from './secrets';
+export * from './ids';
