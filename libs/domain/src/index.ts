@@ -3,3 +3,6 @@ export * from './errors';
 export * from './port';
 export * from './secrets';
 export * from './ids';
+export * from './random';
+export * from './draw';
+export * from './validation';
