@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // Stages are wiring only: the conformance suite (apps/conformance) tests them as processes.
 export default defineConfig({
   test: {
-    projects: ['libs/*', 'apps/*'],
+    projects: ['libs/*', 'apps/*', 'infra/services'],
   },
 });
