@@ -30,6 +30,21 @@ export default [
     },
   },
   {
+    // Tests may start real services (type:infra) and compose adapters, e.g. a cache over a database store.
+    files: ['**/*.test.ts', '**/*.bench.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', {
+        enforceBuildableLibDependency: false,
+        allow: [],
+        depConstraints: depConstraints.map((constraint) =>
+          constraint.sourceTag === 'type:adapter'
+            ? { ...constraint, onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:infra'] }
+            : constraint,
+        ),
+      }],
+    },
+  },
+  {
     files: ['libs/domain/src/**/*.ts'],
     ignores: ['libs/domain/src/**/*.test.ts', 'libs/domain/src/**/*.bench.ts', 'libs/domain/src/testing/**'],
     rules: {
