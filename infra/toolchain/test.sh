@@ -4,6 +4,8 @@ set -euo pipefail
 echo "== typecheck (tsc -b)"
 tsc -b
 echo "== lint (eslint, with Nx module boundaries)"
+# The boundary rule reads Nx's project graph; without a computed graph it silently skips.
+NX_DAEMON=false nx show projects >/dev/null
 eslint --max-warnings 0 .
 echo "== tests (vitest, every project)"
 vitest run "$@"

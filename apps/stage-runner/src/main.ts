@@ -2,16 +2,19 @@
  * `npm run stage -- <stage> [--port N] [--host H] [--data DIR]`
  *
  * The one way to start any stage, used by people, tests and the benchmark runner.
- * It starts the stage's program as a child process with its configuration in the
- * environment, waits until it answers, prints `ready <url>` on stdout, and on
- * SIGTERM or SIGINT lets the stage drain and exits with the stage's own status.
+ * It starts the services the stage needs (its package.json says which), then the
+ * stage's program as a child process with its configuration in the environment,
+ * waits until it answers, and prints `ready <url>` on stdout. On SIGTERM or SIGINT
+ * it lets the stage drain, stops the services it started, and exits with the
+ * stage's own status.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { waitUntilHealthy } from './health';
+import { provisionServices, type ServiceName } from './services';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const stagesDir = join(repoRoot, 'stages');
@@ -57,30 +60,40 @@ if (!availableStages().includes(stage)) fail(`unknown stage "${stage}"\n${usage}
 if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) fail(`--port must be 0-65535, got "${values.port}"`);
 
 const dataDir = resolve(values.data ?? join('data', stage));
+const manifest = JSON.parse(readFileSync(join(stagesDir, stage, 'package.json'), 'utf8')) as { stage?: { services?: ServiceName[] } };
 
-const child = spawn(process.execPath, ['--import', 'tsx', join(stagesDir, stage, 'src/main.ts')], {
-  cwd: repoRoot,
-  env: { ...process.env, HOST: values.host, PORT: values.port, DATA_DIR: dataDir },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-
-let stopping = false;
+// Signals may arrive while services are still starting, before the app exists.
+const state: { stopping: boolean; app?: ChildProcess } = { stopping: false };
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    stopping = true;
-    child.kill(signal);
+    state.stopping = true;
+    state.app?.kill(signal);
   });
 }
 
-child.on('exit', (code, signal) => {
-  if (signal && !stopping) process.stderr.write(`stage ${stage} was killed by ${signal}\n`);
-  process.exit(code ?? 1);
+const services = await provisionServices(manifest.stage?.services ?? [], dataDir).catch((error: Error) => fail(`${stage}: ${error.message}`));
+for (const line of services.description) process.stderr.write(`${stage}: ${line}\n`);
+if (state.stopping) {
+  await services.stop();
+  process.exit(0);
+}
+
+const app = spawn(process.execPath, ['--import', 'tsx', join(stagesDir, stage, 'src/main.ts')], {
+  cwd: repoRoot,
+  env: { ...process.env, ...services.env, HOST: values.host, PORT: values.port, DATA_DIR: dataDir },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+state.app = app;
+
+app.on('exit', (code, signal) => {
+  if (signal && !state.stopping) process.stderr.write(`stage ${stage} was killed by ${signal}\n`);
+  void services.stop().finally(() => process.exit(code ?? 1));
 });
 
 // The stage prints `ready <url>` once it listens; everything else it prints passes through.
 let buffered = '';
-child.stdout.setEncoding('utf8');
-child.stdout.on('data', (chunk: string) => {
+app.stdout.setEncoding('utf8');
+app.stdout.on('data', (chunk: string) => {
   buffered += chunk;
   let newline: number;
   while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -96,7 +109,7 @@ child.stdout.on('data', (chunk: string) => {
       () => process.stdout.write(`ready ${url}\n`),
       (error: Error) => {
         process.stderr.write(`stage ${stage} said ready at ${url} but does not answer: ${error.message}\n`);
-        child.kill('SIGTERM');
+        app.kill('SIGTERM');
       },
     );
   }
