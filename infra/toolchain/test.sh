@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: types, dependency rules, then every project's tests.
 set -euo pipefail
+here=$(dirname "${BASH_SOURCE[0]}")
+bash "$here/system-packages.sh"
 echo "== typecheck (tsc -b)"
 tsc -b
 echo "== lint (eslint, with Nx module boundaries)"
