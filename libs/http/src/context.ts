@@ -1,0 +1,17 @@
+import type { Request, Response } from 'express';
+import type { DrawFunction, ExchangeStore } from '@santa/domain';
+
+/** What the route handlers share. */
+export interface RouteContext {
+  store: ExchangeStore;
+  draw: DrawFunction;
+  /** Milliseconds since the epoch; tests pass a fixed clock. */
+  clock: () => number;
+}
+
+export type Handler = (req: Request, res: Response) => Promise<void> | void;
+
+/** A path parameter. Express 5 types them as strings; a route only asks for its own. */
+export function param(req: Request, name: string): string {
+  return (req.params as Record<string, string>)[name] ?? '';
+}
