@@ -1,0 +1,402 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  DomainError,
+  LIMITS,
+  StoreUnavailableError,
+  normalizeEmail,
+  type DrawFunction,
+  type ExchangeRecord,
+  type ExchangeStore,
+  type Exclusion,
+  type FieldError,
+  type IdempotencyIntent,
+  type IdempotencyRecord,
+  type MeView,
+  type NewExchange,
+  type Participant,
+  type ParticipantCursor,
+  type ParticipantRecord,
+} from '@santa/domain';
+import { migrate } from './migrate';
+import {
+  exchangeToRow,
+  rowToExchange,
+  rowToIdempotencyRecord,
+  rowToMeView,
+  rowToParticipant,
+  rowToParticipantRecord,
+  type ExchangeInsert,
+  type ExchangeRow,
+  type IdempotencyRow,
+  type MeViewRow,
+  type ParticipantPageRow,
+  type ParticipantRow,
+} from './rows';
+import { SQL } from './sql';
+
+export interface SqliteStoreOptions {
+  /** The database file; it and its directory are created, with the schema, when missing. */
+  path: string;
+  /**
+   * When a commit reaches the disk. With 'full' (the default) SQLite fsyncs the WAL
+   * before a commit returns, so an acknowledged write survives a killed process, a
+   * kernel panic and a power cut, the same promise PostgreSQL makes by default.
+   * With 'normal' a commit is written to the WAL but synced only at checkpoints: it
+   * still survives SIGKILL of the process (the OS has the data), but the last commits
+   * before a power cut or OS crash can be lost. The database is never corrupted either way.
+   */
+  synchronous?: 'full' | 'normal';
+  /** How long a write waits for another connection's write lock before failing with StoreUnavailableError. */
+  busyTimeoutMs?: number;
+  /** Page cache of this connection, in MiB. */
+  cacheSizeMiB?: number;
+}
+
+/** What the store needs to know about an exchange before it writes to it. */
+interface ExchangeState {
+  status: 'open' | 'drawn';
+  single_cycle: number;
+  participant_count: number;
+}
+
+// Contention and disk trouble are the store being unavailable, not a client's fault.
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOMEM)/;
+
+/** Opens (creating and migrating when needed) the database at `path` and returns the store on it. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    const journalMode = db.pragma('journal_mode = WAL', { simple: true });
+    if (journalMode !== 'wal') throw new Error(`SQLite cannot use WAL mode for ${options.path} (it answered ${String(journalMode)})`);
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma(`cache_size = ${-1024 * (options.cacheSizeMiB ?? 64)}`);
+    migrate(db);
+    return new SqliteStore(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export class SqliteStore implements ExchangeStore {
+  private readonly statements;
+  private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>;
+
+  constructor(private readonly db: Database.Database) {
+    const prepare = <Params extends unknown[] | object, Row = unknown>(sql: string) => db.prepare<Params, Row>(sql);
+    this.statements = {
+      ping: prepare<[]>(SQL.ping),
+      insertExchange: prepare<ExchangeInsert, ExchangeRow>(SQL.insertExchange),
+      exchangeByOrganizerToken: prepare<[string], ExchangeRow>(SQL.exchangeByOrganizerToken),
+      exchangeById: prepare<[string], ExchangeRow>(SQL.exchangeById),
+      exchangeState: prepare<[string], ExchangeState>(SQL.exchangeState),
+      adjustCounts: prepare<{ id: string; participants: number; wishlists: number; exclusions: number }>(SQL.adjustCounts),
+      setExclusionCount: prepare<[number, string]>(SQL.setExclusionCount),
+      markDrawn: prepare<[string, string], ExchangeRow>(SQL.markDrawn),
+      insertParticipant: prepare<[string, string, string, string, string, string, string, string]>(SQL.insertParticipant),
+      emailTaken: prepare<[string, string], 1>(SQL.emailTaken),
+      participantsFirstPage: prepare<[string, number], ParticipantPageRow>(SQL.participantsFirstPage),
+      participantsAfter: prepare<[string, string, string, number], ParticipantPageRow>(SQL.participantsAfter),
+      participantInExchange: prepare<[string, string], { wishlist: string }>(SQL.participantInExchange),
+      participantByToken: prepare<[string], { id: string; exchange_id: string; wishlist: string }>(SQL.participantByToken),
+      deleteParticipant: prepare<[string]>(SQL.deleteParticipant),
+      updateWishlist: prepare<[string, string], ParticipantRow>(SQL.updateWishlist),
+      drawParticipants: prepare<[string], { id: string; name: string }>(SQL.drawParticipants),
+      exclusionsByExchange: prepare<[string], { giver_id: string; receiver_id: string }>(SQL.exclusionsByExchange),
+      deleteExclusionsOfExchange: prepare<[string]>(SQL.deleteExclusionsOfExchange),
+      deleteExclusionsOfParticipant: prepare<{ id: string }>(SQL.deleteExclusionsOfParticipant),
+      insertExclusion: prepare<[string, string, string]>(SQL.insertExclusion),
+      insertAssignment: prepare<[string, string, string]>(SQL.insertAssignment),
+      meView: prepare<[string], MeViewRow>(SQL.meView),
+      idempotencyRecord: prepare<[string, string], IdempotencyRow>(SQL.idempotencyRecord),
+      idempotencyCreatedAt: prepare<[string], { created_at: string }>(SQL.idempotencyCreatedAt),
+      upsertIdempotencyRecord: prepare<IdempotencyRow>(SQL.upsertIdempotencyRecord),
+      purgeIdempotencyRecords: prepare<[string]>(SQL.purgeIdempotencyRecords),
+    };
+    this.transaction = db.transaction((work: () => unknown) => work());
+  }
+
+  async ping(): Promise<void> {
+    return this.run(() => {
+      this.statements.ping.get();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    try {
+      // SQLite's advice for a connection that is closing: refresh the planner's
+      // statistics where they went stale, and fold the WAL back into the database.
+      this.db.pragma('optimize');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+
+  async getIdempotencyRecord(keyHash: string, notBefore: string): Promise<IdempotencyRecord | null> {
+    return this.run(() => {
+      const row = this.statements.idempotencyRecord.get(keyHash, notBefore);
+      return row ? rowToIdempotencyRecord(row) : null;
+    });
+  }
+
+  async purgeIdempotencyRecords(before: string): Promise<number> {
+    return this.run(() => this.statements.purgeIdempotencyRecords.run(before).changes);
+  }
+
+  async createExchange(exchange: NewExchange, idempotency?: IdempotencyIntent<ExchangeRecord>): Promise<ExchangeRecord> {
+    return this.write(idempotency, () => {
+      const row = this.statements.insertExchange.get(exchangeToRow(exchange));
+      if (!row) throw new Error('INSERT ... RETURNING returned no row');
+      return rowToExchange(row);
+    });
+  }
+
+  async getExchange(exchangeId: string): Promise<ExchangeRecord | null> {
+    return this.run(() => {
+      const row = this.statements.exchangeById.get(exchangeId);
+      return row ? rowToExchange(row) : null;
+    });
+  }
+
+  async getExchangeByOrganizerTokenHash(tokenHash: string): Promise<ExchangeRecord | null> {
+    return this.run(() => {
+      const row = this.statements.exchangeByOrganizerToken.get(tokenHash);
+      return row ? rowToExchange(row) : null;
+    });
+  }
+
+  async addParticipants(
+    exchangeId: string,
+    participants: ParticipantRecord[],
+    idempotency?: IdempotencyIntent<ParticipantRecord[]>,
+  ): Promise<ParticipantRecord[]> {
+    return this.write(idempotency, () => {
+      const exchange = this.openExchange(exchangeId);
+      if (exchange.participant_count + participants.length > LIMITS.participantsPerExchange) {
+        throw new DomainError(
+          'participant_limit',
+          `An exchange can have at most ${LIMITS.participantsPerExchange} participants; ` +
+            `this one has ${exchange.participant_count}, and ${participants.length} more would exceed that.`,
+        );
+      }
+      const added: ParticipantRecord[] = [];
+      let wishlists = 0;
+      for (const participant of participants) {
+        const emailKey = normalizeEmail(participant.email);
+        try {
+          this.statements.insertParticipant.run(
+            participant.id,
+            exchangeId,
+            participant.name,
+            participant.email,
+            emailKey,
+            participant.wishlist,
+            participant.joinedAt,
+            participant.tokenHash,
+          );
+        } catch (error) {
+          // The unique index also catches a repeat within this batch, whose earlier rows are already in.
+          if (isUniqueViolation(error) && this.statements.emailTaken.get(exchangeId, emailKey)) {
+            throw new DomainError('duplicate_email', `Somebody in this exchange already uses ${participant.email}.`);
+          }
+          throw error;
+        }
+        if (participant.wishlist.length > 0) wishlists += 1;
+        added.push({ ...participant, exchangeId });
+      }
+      this.statements.adjustCounts.run({ id: exchangeId, participants: added.length, wishlists, exclusions: 0 });
+      return added;
+    });
+  }
+
+  async listParticipants(exchangeId: string, page: { limit: number; after?: ParticipantCursor }): Promise<Participant[]> {
+    return this.run(() => {
+      const rows = page.after
+        ? this.statements.participantsAfter.all(exchangeId, page.after.joinedAt, page.after.id, page.limit)
+        : this.statements.participantsFirstPage.all(exchangeId, page.limit);
+      return rows.map(rowToParticipant);
+    });
+  }
+
+  async removeParticipant(exchangeId: string, participantId: string): Promise<void> {
+    return this.write(undefined, () => {
+      this.openExchange(exchangeId);
+      const participant = this.statements.participantInExchange.get(participantId, exchangeId);
+      if (!participant) throw new DomainError('not_found', 'No such participant in this exchange.');
+      // The foreign keys would cascade this too; deleting first tells us how many went.
+      const exclusions = this.statements.deleteExclusionsOfParticipant.run({ id: participantId }).changes;
+      this.statements.deleteParticipant.run(participantId);
+      this.statements.adjustCounts.run({
+        id: exchangeId,
+        participants: -1,
+        wishlists: participant.wishlist.length > 0 ? -1 : 0,
+        exclusions: -exclusions,
+      });
+    });
+  }
+
+  async listExclusions(exchangeId: string): Promise<Exclusion[]> {
+    return this.run(() => this.readExclusions(exchangeId));
+  }
+
+  async replaceExclusions(exchangeId: string, exclusions: Exclusion[]): Promise<Exclusion[]> {
+    return this.write(undefined, () => {
+      this.openExchange(exchangeId);
+      const errors = this.checkExclusions(exchangeId, exclusions);
+      if (errors.length > 0) {
+        throw new DomainError('validation_failed', 'Every exclusion must name two different participants of this exchange.', errors);
+      }
+      this.statements.deleteExclusionsOfExchange.run(exchangeId);
+      let stored = 0;
+      for (const exclusion of exclusions) {
+        stored += this.statements.insertExclusion.run(exchangeId, exclusion.giverId, exclusion.receiverId).changes;
+      }
+      this.statements.setExclusionCount.run(stored, exchangeId);
+      return this.readExclusions(exchangeId);
+    });
+  }
+
+  async draw(
+    exchangeId: string,
+    drawnAt: string,
+    compute: DrawFunction,
+    idempotency?: IdempotencyIntent<ExchangeRecord>,
+  ): Promise<ExchangeRecord> {
+    // One IMMEDIATE transaction holds SQLite's single write lock from the first read to
+    // the commit, so no join, removal, exclusion change or second draw (from this
+    // process or another) can slip in between what the draw read and what it writes.
+    return this.write(idempotency, () => {
+      const exchange = this.openExchange(exchangeId);
+      const assignments = compute({
+        participants: this.statements.drawParticipants.all(exchangeId),
+        exclusions: this.readExclusions(exchangeId),
+        rules: { singleCycle: exchange.single_cycle === 1 },
+      });
+      for (const assignment of assignments) {
+        this.statements.insertAssignment.run(assignment.giverId, assignment.receiverId, exchangeId);
+      }
+      const row = this.statements.markDrawn.get(drawnAt, exchangeId);
+      if (!row) throw new Error('UPDATE ... RETURNING returned no row');
+      return rowToExchange(row);
+    });
+  }
+
+  async getMeView(participantTokenHash: string): Promise<MeView | null> {
+    return this.run(() => {
+      const row = this.statements.meView.get(participantTokenHash);
+      return row ? rowToMeView(row) : null;
+    });
+  }
+
+  async updateWishlist(participantTokenHash: string, wishlist: string): Promise<ParticipantRecord | null> {
+    return this.write(undefined, () => {
+      const before = this.statements.participantByToken.get(participantTokenHash);
+      if (!before) return null;
+      const row = this.statements.updateWishlist.get(wishlist, before.id);
+      if (!row) throw new Error('UPDATE ... RETURNING returned no row');
+      const wishlists = Number(wishlist.length > 0) - Number(before.wishlist.length > 0);
+      if (wishlists !== 0) {
+        this.statements.adjustCounts.run({ id: before.exchange_id, participants: 0, wishlists, exclusions: 0 });
+      }
+      return rowToParticipantRecord(row);
+    });
+  }
+
+  /** Runs a read, turning driver failures the client cannot help into StoreUnavailableError. */
+  private async run<T>(operation: () => T): Promise<T> {
+    if (!this.db.open) throw new StoreUnavailableError('The database is closed.');
+    try {
+      return operation();
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  /**
+   * Runs a write in an IMMEDIATE transaction: it takes the write lock before its first
+   * read, so what it checks still holds when it commits, and it never has to upgrade a
+   * read lock (which in WAL mode can fail without waiting). With an idempotency intent,
+   * the response is recorded in the same transaction as the work.
+   */
+  private async write<T>(idempotency: IdempotencyIntent<T> | undefined, work: () => T): Promise<T> {
+    return this.run(
+      () =>
+        this.transaction.immediate(() => {
+          if (idempotency) this.claimIdempotencyKey(idempotency);
+          const result = work();
+          if (idempotency) {
+            const { status, sealedBody } = idempotency.respond(result);
+            this.statements.upsertIdempotencyRecord.run({
+              key_hash: idempotency.keyHash,
+              request_hash: idempotency.requestHash,
+              status,
+              sealed_body: sealedBody,
+              created_at: idempotency.createdAt,
+            });
+          }
+          return result;
+        }) as T,
+    );
+  }
+
+  private claimIdempotencyKey(idempotency: IdempotencyIntent<unknown>): void {
+    const existing = this.statements.idempotencyCreatedAt.get(idempotency.keyHash);
+    if (existing && existing.created_at >= idempotency.replaceBefore) throw new DomainError('idempotency_key_in_use');
+  }
+
+  /** The exchange, when it exists and is still open to changes. */
+  private openExchange(exchangeId: string): ExchangeState {
+    const exchange = this.statements.exchangeState.get(exchangeId);
+    if (!exchange) throw new DomainError('not_found', 'No such exchange.');
+    if (exchange.status === 'drawn') throw new DomainError('already_drawn');
+    return exchange;
+  }
+
+  private readExclusions(exchangeId: string): Exclusion[] {
+    return this.statements.exclusionsByExchange
+      .all(exchangeId)
+      .map((row) => ({ giverId: row.giver_id, receiverId: row.receiver_id }));
+  }
+
+  private checkExclusions(exchangeId: string, exclusions: Exclusion[]): FieldError[] {
+    const membership = new Map<string, boolean>();
+    const isMember = (id: string): boolean => {
+      let member = membership.get(id);
+      if (member === undefined) {
+        member = this.statements.participantInExchange.get(id, exchangeId) !== undefined;
+        membership.set(id, member);
+      }
+      return member;
+    };
+    const errors: FieldError[] = [];
+    exclusions.forEach((exclusion, index) => {
+      if (!isMember(exclusion.giverId)) {
+        errors.push({ path: `/exclusions/${index}/giverId`, message: 'is not a participant of this exchange' });
+      }
+      if (!isMember(exclusion.receiverId)) {
+        errors.push({ path: `/exclusions/${index}/receiverId`, message: 'is not a participant of this exchange' });
+      }
+      if (exclusion.giverId === exclusion.receiverId) {
+        errors.push({ path: `/exclusions/${index}`, message: 'giver and receiver must be different people' });
+      }
+    });
+    return errors;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function translateError(error: unknown): unknown {
+  if (error instanceof Database.SqliteError && UNAVAILABLE_CODES.test(error.code)) {
+    return new StoreUnavailableError(undefined, 1, { cause: error });
+  }
+  return error;
+}
