@@ -50,7 +50,7 @@ export class ParticipantList {
     let high = this.#sorted.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compare(this.#sorted[middle]!, cursor) <= 0) low = middle + 1;
+      if (compare(this.#sorted[middle], cursor) <= 0) low = middle + 1;
       else high = middle;
     }
     return low;
