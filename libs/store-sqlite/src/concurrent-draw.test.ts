@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isoNow } from '@santa/domain';
 import { drawInCircle, newExchangeRecord, newParticipantRecords } from '@santa/domain/testing';
+import { startChildScript } from './testing/child-process';
 import { TempDatabases } from './testing/temp-databases';
 
 const databases = new TempDatabases();
@@ -14,35 +12,17 @@ const ROUNDS = 10;
 const PARTICIPANTS = 5;
 
 /** A separate process with its own connection to the database at `path`, drawing the exchanges it is sent. */
-function startRacer(path: string) {
-  const script = fileURLToPath(new URL('./testing/race-draws.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, path], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve, reject) =>
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`racer exited with ${code}: ${stderr}`)))),
-  );
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const nextLine = async (): Promise<string> => {
-    const line = await Promise.race([lines.next(), exited.then(() => ({ done: true as const, value: undefined }))]);
-    if (line.done) throw new Error(`racer ended early: ${stderr}`);
-    return line.value;
-  };
+async function startRacer(path: string) {
+  const child = startChildScript('race-draws.ts', [path]);
+  expect(await child.nextLine()).toBe('ready');
   return {
-    ready: nextLine(),
     async draw(exchangeId: string): Promise<string> {
-      child.stdin.write(`${exchangeId}\n`);
-      const answer = JSON.parse(await nextLine()) as { exchangeId: string; outcome: string };
+      child.send(exchangeId);
+      const answer = JSON.parse(await child.nextLine()) as { exchangeId: string; outcome: string };
       expect(answer.exchangeId).toBe(exchangeId);
       return answer.outcome;
     },
-    async stop(): Promise<void> {
-      child.stdin.end();
-      await exited;
-    },
+    stop: () => child.end(),
   };
 }
 
@@ -75,8 +55,7 @@ describe('concurrent draws on one database file', () => {
       }
       await setup.close();
 
-      const racers = [startRacer(databases.path), startRacer(databases.path)];
-      expect(await Promise.all(racers.map(({ ready }) => ready))).toEqual(['ready', 'ready']);
+      const racers = await Promise.all([startRacer(databases.path), startRacer(databases.path)]);
       for (const exchangeId of exchangeIds) {
         const outcomes = await Promise.all(racers.map((racer) => racer.draw(exchangeId)));
         expect(outcomes.sort()).toEqual(['already_drawn', 'drawn']);

@@ -1,2 +1,2 @@
-export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from './sqlite-store';
+export { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite-store';
 export { migrate, loadMigrations, SchemaTooNewError, type Migration, type MigrationResult } from './migrate';

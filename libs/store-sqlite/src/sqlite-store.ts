@@ -40,12 +40,13 @@ export interface SqliteStoreOptions {
   /** The database file; it and its directory are created, with the schema, when missing. */
   path: string;
   /**
-   * When a commit reaches the disk. With 'full' (the default) SQLite fsyncs the WAL
-   * before a commit returns, so an acknowledged write survives a killed process, a
-   * kernel panic and a power cut, the same promise PostgreSQL makes by default.
-   * With 'normal' a commit is written to the WAL but synced only at checkpoints: it
-   * still survives SIGKILL of the process (the OS has the data), but the last commits
-   * before a power cut or OS crash can be lost. The database is never corrupted either way.
+   * When a commit reaches the disk. With 'normal' (the default) a commit is written to
+   * the WAL before it returns and fsynced at the next checkpoint: an acknowledged write
+   * survives SIGKILL or a crash of the process, because the OS already holds it, but
+   * the last commits before a power cut or an OS crash can roll back. With 'full' the
+   * WAL is fsynced at every commit, so a write also survives those, at the price of an
+   * fsync per write that, with a synchronous driver, stalls the whole process (see the
+   * README). The database file is never corrupted either way.
    */
   synchronous?: 'full' | 'normal';
   /** How long a write waits for another connection's write lock before failing with StoreUnavailableError. */
@@ -71,7 +72,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   try {
     const journalMode = db.pragma('journal_mode = WAL', { simple: true });
     if (journalMode !== 'wal') throw new Error(`SQLite cannot use WAL mode for ${options.path} (it answered ${String(journalMode)})`);
-    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = ${-1024 * (options.cacheSizeMiB ?? 64)}`);
     migrate(db);
@@ -98,7 +99,7 @@ export class SqliteStore implements ExchangeStore {
       setExclusionCount: prepare<[number, string]>(SQL.setExclusionCount),
       markDrawn: prepare<[string, string], ExchangeRow>(SQL.markDrawn),
       insertParticipant: prepare<[string, string, string, string, string, string, string, string]>(SQL.insertParticipant),
-      emailTaken: prepare<[string, string], 1>(SQL.emailTaken),
+      emailTaken: prepare<[string, string]>(SQL.emailTaken),
       participantsFirstPage: prepare<[string, number], ParticipantPageRow>(SQL.participantsFirstPage),
       participantsAfter: prepare<[string, string, string, number], ParticipantPageRow>(SQL.participantsAfter),
       participantInExchange: prepare<[string, string], { wishlist: string }>(SQL.participantInExchange),
@@ -133,6 +134,11 @@ export class SqliteStore implements ExchangeStore {
       // statistics where they went stale, and fold the WAL back into the database.
       this.db.pragma('optimize');
       this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      // Housekeeping only: every commit is already in the WAL, and the next
+      // connection checkpoints it. Another process holding the lock must not make
+      // shutdown fail.
+      if (!(error instanceof Database.SqliteError && UNAVAILABLE_CODES.test(error.code))) throw error;
     } finally {
       this.db.close();
     }
@@ -202,7 +208,7 @@ export class SqliteStore implements ExchangeStore {
           );
         } catch (error) {
           // The unique index also catches a repeat within this batch, whose earlier rows are already in.
-          if (isUniqueViolation(error) && this.statements.emailTaken.get(exchangeId, emailKey)) {
+          if (isUniqueViolation(error) && this.statements.emailTaken.get(exchangeId, emailKey) !== undefined) {
             throw new DomainError('duplicate_email', `Somebody in this exchange already uses ${participant.email}.`);
           }
           throw error;
