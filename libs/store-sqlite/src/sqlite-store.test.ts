@@ -42,6 +42,7 @@ describe('the SQLite database file', () => {
     await store.replaceExclusions(exchange.id, [
       { giverId: ann.id, receiverId: bob.id },
       { giverId: cy.id, receiverId: ann.id },
+      { giverId: bob.id, receiverId: cy.id },
     ]);
     await store.removeParticipant(exchange.id, ann.id);
     await store.updateWishlist(bob.tokenHash, '');
@@ -67,8 +68,8 @@ describe('the SQLite database file', () => {
         participants: 39,
         wishlist_count: 38,
         wishlists: 38,
-        exclusion_count: 0,
-        exclusions: 0,
+        exclusion_count: 1,
+        exclusions: 1,
         assignments: 39,
       });
     });
