@@ -66,6 +66,12 @@ describe('drawAssignments', () => {
     expect(drawAssignments(input, seededRandom(42))).not.toEqual(drawAssignments(input, seededRandom(43)));
   });
 
+  it('does not depend on the order of the exclusions', () => {
+    const input = drawInput(12, [[0, 1], [3, 4], [5, 6], [6, 5], [11, 0]]);
+    const reordered = { ...input, exclusions: [...input.exclusions].reverse() };
+    expect(drawAssignments(reordered, seededRandom(42))).toEqual(drawAssignments(input, seededRandom(42)));
+  });
+
   it('ignores exclusions of unknown people, of oneself, and repeated ones', () => {
     const input = drawInput(3, [[0, 1], [0, 1], [2, 2]]);
     input.exclusions.push({ giverId: 'id-1', receiverId: 'somebody-else' }, { giverId: 'gone', receiverId: 'id-2' });

@@ -65,7 +65,6 @@ export function drawWithOutcome(input: DrawInput, random: Random, budgets?: Part
   }
   const limits = { ...defaultDrawBudgets(n), ...budgets };
   const graph = buildGraph(input);
-
   const { singleCycle } = input.rules;
 
   // Whether any valid assignment exists at all: cheap next to sampling, and it lets
@@ -73,27 +72,26 @@ export function drawWithOutcome(input: DrawInput, random: Random, budgets?: Part
   const matching = maximumMatching(graph, random);
   if (matching.size < n) throw infeasibleDrawError(participants, smallestBlockingGroup(graph, matching));
 
-  let method: DrawMethod = 'rejection';
-  let receiverOf: Int32Array | null = null;
-  if (!rejectionIsHopeless(graph, singleCycle, limits.rejectionSteps)) {
-    receiverOf = singleCycle
+  const exact = rejectionIsHopeless(graph, singleCycle, limits.rejectionSteps)
+    ? null
+    : singleCycle
       ? sampleCycle(graph, random, limits.rejectionSteps)
       : sampleAssignment(graph, random, limits.rejectionSteps);
-  }
-  if (receiverOf === null && singleCycle) {
-    const search = searchCycle(graph, random, limits.cycleSearchSteps);
-    if (!search.found) throw singleCycleNotFoundError(search);
-    receiverOf = search.receiverOf;
-    mixCycle(graph, receiverOf, random, limits.mixingSteps);
-    method = 'cycle-search';
-  } else if (receiverOf === null) {
-    receiverOf = matching.receiverOf;
-    mixAssignment(graph, receiverOf, random, limits.mixingSteps);
-    method = 'matching';
-  }
+  if (exact !== null) return outcome(participants, exact, 'rejection');
 
-  const assignments = new Array<Assignment>(n);
-  for (let giver = 0; giver < n; giver++) {
+  if (!singleCycle) {
+    mixAssignment(graph, matching.receiverOf, random, limits.mixingSteps);
+    return outcome(participants, matching.receiverOf, 'matching');
+  }
+  const search = searchCycle(graph, random, limits.cycleSearchSteps);
+  if (!search.found) throw singleCycleNotFoundError(search);
+  mixCycle(graph, search.receiverOf, random, limits.mixingSteps);
+  return outcome(participants, search.receiverOf, 'cycle-search');
+}
+
+function outcome(participants: DrawInput['participants'], receiverOf: Int32Array, method: DrawMethod): DrawOutcome {
+  const assignments = new Array<Assignment>(participants.length);
+  for (let giver = 0; giver < participants.length; giver++) {
     assignments[giver] = { giverId: participants[giver].id, receiverId: participants[receiverOf[giver]].id };
   }
   return { assignments, method };
@@ -112,7 +110,7 @@ export function createDrawFunction(random: Random = cryptoRandom, budgets?: Part
 /**
  * Whether the exact sampler has under a 1% chance of finishing within its budget,
  * so that trying would only waste the budget. Deciding this from the input alone,
- * before any random number is drawn, leaves the sampler exact whenever it runs.
+ * not from any random outcome, leaves the sampler exact whenever it runs.
  *
  * A random candidate breaks each of the m forbidden (giver, receiver) pairs (the
  * exclusions, plus everybody drawing themselves unless the candidate is a cycle)
@@ -125,7 +123,7 @@ function rejectionIsHopeless(graph: ExclusionGraph, singleCycle: boolean, stepBu
   const n = graph.size;
   const forbiddenPairs = graph.exclusionCount + (singleCycle ? 0 : n);
   if (forbiddenPairs === 0) return false;
-  const expectedSteps = (n / (forbiddenPairs / n)) * Math.exp(forbiddenPairs / n);
+  const expectedSteps = ((n * n) / forbiddenPairs) * Math.exp(forbiddenPairs / n);
   // Success within B steps has probability about 1 - e^(-B / expected) < 1 - e^(-0.01).
   return expectedSteps > 100 * stepBudget;
 }

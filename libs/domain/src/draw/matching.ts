@@ -32,7 +32,9 @@ export function maximumMatching(graph: ExclusionGraph, random: Random): Matching
   matchGreedily(graph, random, giverOrder, matching);
   if (matching.size < n) {
     const phases = new ShortestAugmentingPaths(graph, matching, giverOrder, shuffle(identity(n), random));
-    while (matching.size < n && phases.run() > 0);
+    while (matching.size < n) {
+      if (phases.run() === 0) break;
+    }
   }
   return matching;
 }
