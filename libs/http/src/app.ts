@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import {
@@ -106,16 +106,18 @@ export function createApp(deps: AppDependencies): Express {
 
 function mount(app: Express, path: string, methods: Partial<Record<Method, Handler>>): void {
   const route = app.route(path);
-  const noteRoute: RequestHandler = (_req, res, next) => {
-    notesOf(res).route = path;
-    next();
-  };
   for (const [method, handler] of Object.entries(methods) as [Method, Handler][]) {
+    // Noting the route inside the handler saves a middleware layer on every request.
+    const noted: Handler = (req, res) => {
+      notesOf(res).route = path;
+      return handler(req, res);
+    };
     // Express answers HEAD with the GET handler, without the body.
-    route[method === 'DELETE' ? 'delete' : (method.toLowerCase() as 'get' | 'post' | 'put')](noteRoute, handler);
+    route[method === 'DELETE' ? 'delete' : (method.toLowerCase() as 'get' | 'post' | 'put')](noted);
   }
   const allow = [...Object.keys(methods), ...('GET' in methods ? ['HEAD'] : []), 'OPTIONS'].join(', ');
-  route.all(noteRoute, (req: Request, res: Response) => {
+  route.all((req: Request, res: Response) => {
+    notesOf(res).route = path;
     res.setHeader('Allow', allow);
     if (req.method === 'OPTIONS') {
       res.statusCode = 204;

@@ -59,7 +59,11 @@ export function participantRoutes(context: RouteContext): Record<'list' | 'add' 
       const more = rows.length > limit;
       const items = more ? rows.slice(0, limit) : rows;
       const last = items.at(-1);
-      sendJson(res, 200, { items, nextCursor: more && last ? encodeParticipantCursor(last) : null });
+      sendJson(res, 200, {
+        // Only the public fields, whatever else a store's rows carry.
+        items: items.map(({ id, name, email, wishlist, joinedAt }) => ({ id, name, email, wishlist, joinedAt })),
+        nextCursor: more && last ? encodeParticipantCursor(last) : null,
+      });
     },
 
     /** POST /api/v1/exchanges/:id/participants: the organizer adds somebody. */
