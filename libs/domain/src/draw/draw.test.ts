@@ -208,12 +208,12 @@ describe('10,000 participants', () => {
   });
 
   it('falls back with dense exclusions and still draws validly', () => {
-    const assignment = withExclusions(20, false, 11);
+    const assignment = withExclusions(15, false, 11);
     const matched = drawWithOutcome(assignment, cryptoRandom);
     expect(matched.method).toBe('matching');
     expect(problemsWith(assignment, matched.assignments)).toEqual([]);
 
-    const cycle = withExclusions(20, true, 12);
+    const cycle = withExclusions(15, true, 12);
     const searched = drawWithOutcome(cycle, cryptoRandom);
     expect(searched.method).toBe('cycle-search');
     expect(problemsWith(cycle, searched.assignments)).toEqual([]);
