@@ -1,1 +1,3 @@
-export {};
+export { createCachedStore, type CachedStoreOptions } from './cached-store';
+export type { CacheLogger } from './connection';
+export { DEFAULT_KEY_PREFIX } from './keys';
