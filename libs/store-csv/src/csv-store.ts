@@ -1,0 +1,302 @@
+import {
+  DomainError,
+  LIMITS,
+  normalizeEmail,
+  toParticipant,
+  type DrawFunction,
+  type Exclusion,
+  type ExchangeRecord,
+  type ExchangeStore,
+  type IdempotencyIntent,
+  type MeView,
+  type NewExchange,
+  type Participant,
+  type ParticipantCursor,
+  type ParticipantRecord,
+} from '@santa/domain';
+import { openDataDir } from './data-dir';
+import type { TableFiles, WriteTransaction } from './table-files';
+import type { ExclusionRow, StoredExchange } from './tables';
+
+export interface CsvStoreOptions {
+  /** Created if missing. One process at a time may open it. */
+  dataDir: string;
+}
+
+/**
+ * Stage 01's store: CSV files on disk. Every call parses the files it needs, every
+ * write rewrites the files it changes, and counts are computed on each read; so
+ * every request costs time in proportion to the size of the data (README.md).
+ */
+export async function openCsvStore(options: CsvStoreOptions): Promise<ExchangeStore> {
+  return createCsvStore(await openDataDir(options.dataDir));
+}
+
+function createCsvStore(files: TableFiles): ExchangeStore {
+  return {
+    ping: () => files.ping(),
+
+    close: () => files.close(),
+
+    async getIdempotencyRecord(keyHash, notBefore) {
+      const { idempotency } = await files.read('idempotency');
+      const record = idempotency.find((candidate) => candidate.keyHash === keyHash);
+      return record && record.createdAt >= notBefore ? record : null;
+    },
+
+    purgeIdempotencyRecords(before) {
+      return files.write(async (transaction) => {
+        const records = await transaction.read('idempotency');
+        const kept = records.filter((record) => record.createdAt >= before);
+        if (kept.length < records.length) transaction.replace('idempotency', kept);
+        return records.length - kept.length;
+      });
+    },
+
+    createExchange(exchange: NewExchange, idempotency?: IdempotencyIntent<ExchangeRecord>) {
+      return files.write(async (transaction) => {
+        const exchanges = await transaction.read('exchanges');
+        if (exchanges.some((existing) => existing.id === exchange.id)) {
+          throw new Error(`Exchange ${exchange.id} already exists.`);
+        }
+        await claimIdempotencyKey(transaction, idempotency);
+        const stored: StoredExchange = { ...exchange, budget: exchange.budget && { ...exchange.budget }, rules: { ...exchange.rules } };
+        const record: ExchangeRecord = { ...stored, participantCount: 0, wishlistCount: 0, exclusionCount: 0 };
+        transaction.replace('exchanges', [...exchanges, stored]);
+        await saveIdempotencyRecord(transaction, idempotency, record);
+        return record;
+      });
+    },
+
+    async getExchange(exchangeId) {
+      const { exchanges, participants, exclusions } = await files.read('exchanges', 'participants', 'exclusions');
+      const exchange = exchanges.find((candidate) => candidate.id === exchangeId);
+      return exchange ? withCounts(exchange, participants, exclusions) : null;
+    },
+
+    async getExchangeByOrganizerTokenHash(tokenHash) {
+      const { exchanges, participants, exclusions } = await files.read('exchanges', 'participants', 'exclusions');
+      const exchange = exchanges.find((candidate) => candidate.organizerTokenHash === tokenHash);
+      return exchange ? withCounts(exchange, participants, exclusions) : null;
+    },
+
+    addParticipants(
+      exchangeId: string,
+      participants: ParticipantRecord[],
+      idempotency?: IdempotencyIntent<ParticipantRecord[]>,
+    ) {
+      return files.write(async (transaction) => {
+        await openExchange(transaction, exchangeId);
+        await claimIdempotencyKey(transaction, idempotency);
+        const everyone = await transaction.read('participants');
+        const members = everyone.filter((participant) => participant.exchangeId === exchangeId);
+        if (members.length + participants.length > LIMITS.participantsPerExchange) {
+          throw new DomainError(
+            'participant_limit',
+            `An exchange has at most ${LIMITS.participantsPerExchange} participants.`,
+          );
+        }
+        const emails = new Set(members.map((member) => normalizeEmail(member.email)));
+        for (const participant of participants) {
+          const email = normalizeEmail(participant.email);
+          if (emails.has(email)) {
+            throw new DomainError('duplicate_email', `Somebody in this exchange already uses ${participant.email}.`);
+          }
+          emails.add(email);
+        }
+        const added = participants.map((participant) => ({ ...participant, exchangeId }));
+        transaction.replace('participants', [...everyone, ...added]);
+        await saveIdempotencyRecord(transaction, idempotency, added);
+        return added;
+      });
+    },
+
+    async listParticipants(exchangeId, page: { limit: number; after?: ParticipantCursor }): Promise<Participant[]> {
+      const { participants } = await files.read('participants');
+      const { after } = page;
+      return inJoinOrder(participants.filter((participant) => participant.exchangeId === exchangeId))
+        .filter((participant) => !after || compareJoinOrder(participant, after) > 0)
+        .slice(0, Math.max(0, page.limit))
+        .map(toParticipant);
+    },
+
+    removeParticipant(exchangeId, participantId) {
+      return files.write(async (transaction) => {
+        await openExchange(transaction, exchangeId);
+        const participants = await transaction.read('participants');
+        const remaining = participants.filter(
+          (participant) => !(participant.id === participantId && participant.exchangeId === exchangeId),
+        );
+        if (remaining.length === participants.length) {
+          throw new DomainError('not_found', 'No such participant in this exchange.');
+        }
+        transaction.replace('participants', remaining);
+        const exclusions = await transaction.read('exclusions');
+        const kept = exclusions.filter(
+          (exclusion) =>
+            exclusion.exchangeId !== exchangeId ||
+            (exclusion.giverId !== participantId && exclusion.receiverId !== participantId),
+        );
+        if (kept.length < exclusions.length) transaction.replace('exclusions', kept);
+      });
+    },
+
+    async listExclusions(exchangeId) {
+      const { exclusions } = await files.read('exclusions');
+      return exclusionsOf(exclusions, exchangeId);
+    },
+
+    replaceExclusions(exchangeId, exclusions) {
+      return files.write(async (transaction) => {
+        await openExchange(transaction, exchangeId);
+        const participants = await transaction.read('participants');
+        const memberIds = new Set(
+          participants.filter((participant) => participant.exchangeId === exchangeId).map((participant) => participant.id),
+        );
+        // A set: a repeated pair is kept once, where it first appears.
+        const replacement = new Map<string, ExclusionRow>();
+        for (const { giverId, receiverId } of exclusions) {
+          for (const id of [giverId, receiverId]) {
+            if (!memberIds.has(id)) {
+              throw new DomainError('validation_failed', `${id} is not a participant of this exchange.`);
+            }
+          }
+          const key = `${giverId} ${receiverId}`;
+          if (!replacement.has(key)) replacement.set(key, { exchangeId, giverId, receiverId });
+        }
+        const others = (await transaction.read('exclusions')).filter((row) => row.exchangeId !== exchangeId);
+        transaction.replace('exclusions', [...others, ...replacement.values()]);
+        return exclusionsOf([...replacement.values()], exchangeId);
+      });
+    },
+
+    draw(exchangeId, drawnAt, compute: DrawFunction, idempotency?: IdempotencyIntent<ExchangeRecord>) {
+      return files.write(async (transaction) => {
+        const exchange = await openExchange(transaction, exchangeId);
+        await claimIdempotencyKey(transaction, idempotency);
+        const participants = await transaction.read('participants');
+        const exclusions = await transaction.read('exclusions');
+        const members = inJoinOrder(participants.filter((participant) => participant.exchangeId === exchangeId));
+        const assignments = compute({
+          participants: members.map(({ id, name }) => ({ id, name })),
+          exclusions: exclusionsOf(exclusions, exchangeId),
+          rules: { ...exchange.rules },
+        });
+
+        const drawn: StoredExchange = { ...exchange, status: 'drawn', drawnAt };
+        const record = withCounts(drawn, members, exclusions);
+        const exchanges = await transaction.read('exchanges');
+        transaction.replace(
+          'exchanges',
+          exchanges.map((candidate) => (candidate.id === exchangeId ? drawn : candidate)),
+        );
+        transaction.replace('assignments', [
+          ...(await transaction.read('assignments')),
+          ...assignments.map(({ giverId, receiverId }) => ({ exchangeId, giverId, receiverId })),
+        ]);
+        await saveIdempotencyRecord(transaction, idempotency, record);
+        return record;
+      });
+    },
+
+    async getMeView(participantTokenHash): Promise<MeView | null> {
+      const { participants, exchanges, exclusions } = await files.read('participants', 'exchanges', 'exclusions');
+      const participant = participants.find((candidate) => candidate.tokenHash === participantTokenHash);
+      if (!participant) return null;
+      const exchange = exchanges.find((candidate) => candidate.id === participant.exchangeId);
+      if (!exchange) throw new Error(`Participant ${participant.id} belongs to a missing exchange.`);
+      const record = withCounts(exchange, participants, exclusions);
+      if (exchange.status !== 'drawn') return { participant, exchange: record, giftee: null };
+
+      // Read apart from the rest: a drawn exchange's assignments never change again.
+      const { assignments } = await files.read('assignments');
+      const assignment = assignments.find(
+        (candidate) => candidate.exchangeId === exchange.id && candidate.giverId === participant.id,
+      );
+      const giftee = assignment && participants.find((candidate) => candidate.id === assignment.receiverId);
+      return {
+        participant,
+        exchange: record,
+        giftee: giftee ? { id: giftee.id, name: giftee.name, wishlist: giftee.wishlist } : null,
+      };
+    },
+
+    updateWishlist(participantTokenHash, wishlist) {
+      return files.write(async (transaction) => {
+        const participants = await transaction.read('participants');
+        const index = participants.findIndex((candidate) => candidate.tokenHash === participantTokenHash);
+        if (index === -1) return null;
+        const updated: ParticipantRecord = { ...participants[index], wishlist };
+        transaction.replace('participants', participants.with(index, updated));
+        return updated;
+      });
+    },
+  };
+}
+
+/** The exchange, which must exist and still be open. */
+async function openExchange(transaction: WriteTransaction, exchangeId: string): Promise<StoredExchange> {
+  const exchange = (await transaction.read('exchanges')).find((candidate) => candidate.id === exchangeId);
+  if (!exchange) throw new DomainError('not_found', 'No such exchange.');
+  if (exchange.status === 'drawn') throw new DomainError('already_drawn');
+  return exchange;
+}
+
+/** Refuses the write when a live record holds its Idempotency-Key: a concurrent twin got there first. */
+async function claimIdempotencyKey(
+  transaction: WriteTransaction,
+  intent: IdempotencyIntent<unknown> | undefined,
+): Promise<void> {
+  if (!intent) return;
+  const existing = (await transaction.read('idempotency')).find((record) => record.keyHash === intent.keyHash);
+  if (existing && existing.createdAt >= intent.replaceBefore) throw new DomainError('idempotency_key_in_use');
+}
+
+/** Stores the response in the same commit as the write, replacing an expired record for the key. */
+async function saveIdempotencyRecord<R>(
+  transaction: WriteTransaction,
+  intent: IdempotencyIntent<R> | undefined,
+  result: R,
+): Promise<void> {
+  if (!intent) return;
+  // A copy: the caller gets `result` back and must not find it shared with `respond`.
+  const { status, sealedBody } = intent.respond(structuredClone(result));
+  const others = (await transaction.read('idempotency')).filter((record) => record.keyHash !== intent.keyHash);
+  transaction.replace('idempotency', [
+    ...others,
+    { keyHash: intent.keyHash, requestHash: intent.requestHash, status, sealedBody, createdAt: intent.createdAt },
+  ]);
+}
+
+/** The record with its counts, computed from every participant and exclusion row. */
+function withCounts(
+  exchange: StoredExchange,
+  participants: readonly ParticipantRecord[],
+  exclusions: readonly ExclusionRow[],
+): ExchangeRecord {
+  let participantCount = 0;
+  let wishlistCount = 0;
+  for (const participant of participants) {
+    if (participant.exchangeId !== exchange.id) continue;
+    participantCount += 1;
+    if (participant.wishlist !== '') wishlistCount += 1;
+  }
+  let exclusionCount = 0;
+  for (const exclusion of exclusions) if (exclusion.exchangeId === exchange.id) exclusionCount += 1;
+  return { ...exchange, participantCount, wishlistCount, exclusionCount };
+}
+
+function exclusionsOf(rows: readonly ExclusionRow[], exchangeId: string): Exclusion[] {
+  return rows.filter((row) => row.exchangeId === exchangeId).map(({ giverId, receiverId }) => ({ giverId, receiverId }));
+}
+
+/** Participants are listed by (joinedAt, id); file order is append order, which need not match. */
+function compareJoinOrder(a: ParticipantCursor, b: ParticipantCursor): number {
+  if (a.joinedAt !== b.joinedAt) return a.joinedAt < b.joinedAt ? -1 : 1;
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  return 0;
+}
+
+function inJoinOrder(participants: ParticipantRecord[]): ParticipantRecord[] {
+  return participants.sort(compareJoinOrder);
+}

@@ -1,0 +1,121 @@
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { COMMIT_RECORD_FILE, PreparedCommit, isErrno, isStagedFile, recoverFiles } from './file-commit';
+import { LOCK_FILE, isLockDraft, lockDataDir } from './owner-lock';
+import { TableFiles } from './table-files';
+import { TABLES, TABLE_NAMES, encodeTable } from './tables';
+
+/**
+ * The data directory: `meta.json` (the format and its version), one CSV file per
+ * table, the owner's `store.lock`, and while a write is in flight its staged files
+ * and perhaps `commit.json`.
+ */
+
+export const META_FILE = 'meta.json';
+export const FORMAT = 'santa-ladder/csv';
+/** Raise it with every change to a table's columns or their encoding. */
+export const FORMAT_VERSION = 1;
+
+interface Meta {
+  format: string;
+  version: number;
+}
+
+/** The directory is not one this build can read, or not a CSV data directory at all. */
+export class DataDirFormatError extends Error {
+  override readonly name = 'DataDirFormatError';
+}
+
+/**
+ * Locks the directory (creating it if needed), finishes or discards a write a crash
+ * interrupted, checks the format version, and initialises an empty directory.
+ */
+export async function openDataDir(dataDir: string): Promise<TableFiles> {
+  const dir = resolve(dataDir);
+  await mkdir(dir, { recursive: true });
+  const lock = await lockDataDir(dir);
+  try {
+    await prepare(dir);
+    return new TableFiles(dir, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function prepare(dir: string): Promise<void> {
+  const entries = await readdir(dir);
+  // A commit record is this store's own, whatever else the directory holds: it may
+  // be the one that creates meta.json.
+  if (entries.includes(COMMIT_RECORD_FILE)) await recoverFiles(dir);
+  const meta = await readMeta(dir);
+  if (meta === null) {
+    const leftovers = (await readdir(dir)).filter((name) => !isDebris(name));
+    if (leftovers.length > 0) {
+      throw new DataDirFormatError(
+        `${dir} is not empty and has no ${META_FILE}, so it is not a CSV data directory ` +
+          `(found ${leftovers.slice(0, 3).join(', ')}). Use an empty or new directory.`,
+      );
+    }
+    await recoverFiles(dir);
+    await initialise(dir);
+    return;
+  }
+  if (meta.format !== FORMAT) {
+    throw new DataDirFormatError(`${join(dir, META_FILE)} names the format ${JSON.stringify(meta.format)}, not ${FORMAT}.`);
+  }
+  if (meta.version !== FORMAT_VERSION) {
+    throw new DataDirFormatError(
+      `${dir} holds CSV data of format version ${meta.version}; this build reads version ${FORMAT_VERSION} only. ` +
+        'Run the build that wrote it, or migrate the data.',
+    );
+  }
+  await recoverFiles(dir);
+  const present = new Set(await readdir(dir));
+  await Promise.all([...present].filter(isLockDraft).map((name) => rm(join(dir, name), { force: true })));
+  const missing = TABLE_NAMES.map((name) => TABLES[name].file).filter((file) => !present.has(file));
+  if (missing.length > 0) {
+    throw new DataDirFormatError(`${dir} is missing ${missing.join(', ')}; restore the directory from a backup.`);
+  }
+}
+
+/** The directory's meta.json, or null when it has none. */
+async function readMeta(dir: string): Promise<Meta | null> {
+  const path = join(dir, META_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return null;
+    throw error;
+  }
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch {
+    throw new DataDirFormatError(`${path} is not valid JSON.`);
+  }
+  if (
+    typeof meta !== 'object' ||
+    meta === null ||
+    typeof (meta as Meta).format !== 'string' ||
+    typeof (meta as Meta).version !== 'number'
+  ) {
+    throw new DataDirFormatError(`${path} has no format and version.`);
+  }
+  return meta as Meta;
+}
+
+/** Files that an interrupted write, initialisation or lock leaves, and this store's lock. */
+function isDebris(name: string): boolean {
+  return name === LOCK_FILE || isLockDraft(name) || isStagedFile(name);
+}
+
+/** Writes meta.json and every table's header as one commit. */
+async function initialise(dir: string): Promise<void> {
+  const meta: Meta = { format: FORMAT, version: FORMAT_VERSION };
+  const files = new Map<string, Iterable<string>>([[META_FILE, [JSON.stringify(meta, null, 2) + '\n']]]);
+  for (const name of TABLE_NAMES) files.set(TABLES[name].file, encodeTable(name, []));
+  const commit = await PreparedCommit.prepare(dir, files);
+  await commit.apply();
+}
