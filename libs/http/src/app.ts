@@ -39,6 +39,26 @@ export interface AppDependencies {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/**
+ * The request log never holds headers, bodies or query strings to begin with; these
+ * paths are a second line of defence for anything else logged through this logger
+ * (an error object that carries a request or a response, say).
+ */
+const REDACTED_LOG_PATHS = [
+  'authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'organizerToken',
+  'participantToken',
+  'inviteCode',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.organizerToken',
+  '*.participantToken',
+  '*.inviteCode',
+];
+
 interface RouteSpec {
   path: string;
   methods: Partial<Record<Method, Handler>>;
@@ -59,8 +79,9 @@ export function beginShutdown(app: object): void {
  */
 export function createApp(deps: AppDependencies): Express {
   const { store, registry = new Registry(), clock = Date.now } = deps;
-  const baseLogger = deps.logger ?? pino({ level: 'silent' });
-  const logger = deps.stageName === undefined ? baseLogger : baseLogger.child({ stage: deps.stageName });
+  const logger = (deps.logger ?? pino({ level: 'silent' })).child(deps.stageName === undefined ? {} : { stage: deps.stageName }, {
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+  });
   const context: RouteContext = { store, clock, draw: deps.draw ?? createDrawFunction() };
 
   const app = express();
@@ -74,7 +95,6 @@ export function createApp(deps: AppDependencies): Express {
   const me = meRoutes(context);
   const operations = operationRoutes({
     registry,
-    logger,
     readiness: deps.readiness ?? (() => store.ping()),
     isShuttingDown: () => shuttingDown.has(app),
   });

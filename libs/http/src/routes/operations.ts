@@ -1,6 +1,5 @@
 import type { Registry } from 'prom-client';
 import { DomainError, StoreUnavailableError, isDomainError } from '@santa/domain';
-import type { Logger } from 'pino';
 import type { Handler } from '../context';
 import { openApiDocument } from '../openapi';
 import { sendJson, sendSerializedJson } from '../respond';
@@ -12,7 +11,6 @@ export interface OperationsContext {
   registry: Registry;
   readiness: () => Promise<void>;
   isShuttingDown: () => boolean;
-  logger: Logger;
 }
 
 function withTimeout(check: () => Promise<void>, ms: number): Promise<void> {
@@ -23,7 +21,7 @@ function withTimeout(check: () => Promise<void>, ms: number): Promise<void> {
   return Promise.race([check(), timeout]).finally(() => clearTimeout(timer));
 }
 
-export function operationRoutes({ registry, readiness, isShuttingDown, logger }: OperationsContext): Record<
+export function operationRoutes({ registry, readiness, isShuttingDown }: OperationsContext): Record<
   'health' | 'ready' | 'metrics' | 'openapi',
   Handler
 > {
@@ -41,10 +39,10 @@ export function operationRoutes({ registry, readiness, isShuttingDown, logger }:
       try {
         await withTimeout(readiness, READINESS_TIMEOUT_MS);
       } catch (error) {
-        logger.warn({ err: error }, 'readiness check failed');
+        // The error handler logs it, cause included; the client learns only that we are not ready.
         throw isDomainError(error, 'service_unavailable')
           ? error
-          : new DomainError('service_unavailable', 'A dependency is not ready.');
+          : new StoreUnavailableError('A dependency is not ready.', 1, { cause: error });
       }
       sendJson(res, 200, { status: 'ready' });
     },

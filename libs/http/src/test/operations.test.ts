@@ -139,6 +139,37 @@ describe('request logs', () => {
     });
   });
 
+  it('redacts secrets from anything else logged through the app logger', async () => {
+    const store = createMemoryStore();
+    const leaky: ExchangeStore = Object.assign(Object.create(null) as ExchangeStore, store, {
+      getMeView: async () => {
+        throw Object.assign(new Error('driver failure'), {
+          headers: { authorization: 'Bearer sp_leaked' },
+          participantToken: 'sp_leaked',
+        });
+      },
+    });
+    harness = await startHarness({ store: leaky });
+    const response = await fetch(`${harness.url}/api/v1/me`, { headers: { authorization: 'Bearer sp_whatever' } });
+    expect(response.status).toBe(500);
+    expect(harness.logs.find((entry) => entry.msg === 'request failed')).toMatchObject({
+      err: { message: 'driver failure', participantToken: '[redacted]', headers: { authorization: '[redacted]' } },
+    });
+    expect(harness.logText()).not.toContain('leaked');
+  });
+
+  it('logs why readiness failed, once, with its cause', async () => {
+    harness = await startHarness({
+      readiness: async () => {
+        throw new Error('connection refused');
+      },
+    });
+    await harness.call('GET', '/readyz');
+    const failures = harness.logs.filter((entry) => entry.level === 40);
+    expect(failures).toHaveLength(1);
+    expect(JSON.stringify(failures[0])).toContain('connection refused');
+  });
+
   it('replaces a request id that is not sane', async () => {
     harness = await startHarness();
     const reply = await harness.call('GET', '/healthz', { headers: { 'x-request-id': 'a b<script>' } });
