@@ -133,7 +133,7 @@ function mount(app: Express, path: string, methods: Partial<Record<Method, Handl
       return handler(req, res);
     };
     // Express answers HEAD with the GET handler, without the body.
-    route[method === 'DELETE' ? 'delete' : (method.toLowerCase() as 'get' | 'post' | 'put')](noted);
+    route[method.toLowerCase() as Lowercase<Method>](noted);
   }
   const allow = [...Object.keys(methods), ...('GET' in methods ? ['HEAD'] : []), 'OPTIONS'].join(', ');
   route.all((req: Request, res: Response) => {
