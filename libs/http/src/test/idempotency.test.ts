@@ -120,7 +120,7 @@ describe('Idempotency-Key', () => {
     let lookups = 0;
     let releaseLookups!: () => void;
     const bothLookedUp = new Promise<void>((resolve) => (releaseLookups = resolve));
-    let creations = 0;
+    let writeAttempts = 0;
     const store: ExchangeStore = Object.assign(Object.create(null) as ExchangeStore, inner, {
       async getIdempotencyRecord(keyHash: string, notBefore: string) {
         const record = await inner.getIdempotencyRecord(keyHash, notBefore);
@@ -130,7 +130,7 @@ describe('Idempotency-Key', () => {
         return record;
       },
       createExchange: (...args: Parameters<ExchangeStore['createExchange']>) => {
-        creations += 1;
+        writeAttempts += 1;
         return inner.createExchange(...args);
       },
     });
@@ -143,7 +143,10 @@ describe('Idempotency-Key', () => {
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.text).toBe(b.text);
     expect([a, b].filter((reply) => reply.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
-    expect(creations).toBe(2);
+    // Both tried to write; the store let one through, and the other answered with its response.
+    expect(writeAttempts).toBe(2);
     expect(lookups).toBe(3);
+    const read = await harness.call('GET', `/api/v1/exchanges/${a.body.exchange.id}`, { token: a.body.organizerToken });
+    expect(read.status).toBe(200);
   });
 });
