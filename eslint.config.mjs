@@ -30,14 +30,15 @@ export default [
     },
   },
   {
-    // Tests may start real services (type:infra) and compose adapters, e.g. a cache over a database store.
-    files: ['**/*.test.ts', '**/*.bench.ts'],
+    // Tests may start real services (type:infra) and compose adapters, e.g. a cache over a
+    // database store, or the HTTP app over the in-memory store.
+    files: ['**/*.test.ts', '**/*.bench.ts', '**/src/test/**/*.ts', '**/test-support.ts'],
     rules: {
       '@nx/enforce-module-boundaries': ['error', {
         enforceBuildableLibDependency: false,
         allow: [],
         depConstraints: depConstraints.map((constraint) =>
-          constraint.sourceTag === 'type:adapter'
+          constraint.sourceTag === 'type:adapter' || constraint.sourceTag === 'type:http'
             ? { ...constraint, onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:infra'] }
             : constraint,
         ),

@@ -2,7 +2,6 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { ExchangeStore } from '@santa/domain';
 // The HTTP tests run the app over the in-memory store, the reference adapter.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createMemoryStore } from '@santa/store-memory';
 import { createApp, type AppDependencies } from '../app';
 import { serve } from '../serve';

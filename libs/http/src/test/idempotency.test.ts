@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashSecret, idempotencyKeyHash, type ExchangeStore } from '@santa/domain';
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createMemoryStore } from '@santa/store-memory';
 import { addParticipants, createExchange, startHarness, type Harness } from './harness';
 

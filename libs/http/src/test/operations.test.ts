@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { StoreUnavailableError, type ExchangeStore } from '@santa/domain';
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createMemoryStore } from '@santa/store-memory';
 import { instrumentStore } from '../metrics';
 import { addParticipants, createExchange, startHarness, type Harness } from './harness';

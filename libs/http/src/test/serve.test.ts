@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ExchangeStore } from '@santa/domain';
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createMemoryStore } from '@santa/store-memory';
 import { beginShutdown, createApp } from '../app';
 import { serve } from '../serve';
