@@ -4,6 +4,13 @@ import type { Exclusion, ExchangeRecord, NewExchange, Participant, ParticipantRe
 import type { ExchangeStore } from '../../port';
 import { newExchangeRecord, newParticipantRecord } from '../builders';
 
+/**
+ * A bound against hangs for the tests that make many writes or hold the largest
+ * exchange, not a performance claim: a store that rewrites its files on every write
+ * (the CSV stage) takes seconds there, by design.
+ */
+export const SLOW_TEST_TIMEOUT_MS = 60_000;
+
 /** What each group of contract tests gets from the runner. */
 export interface ContractContext {
   /** The store of the running test: fresh and empty for every test. */
