@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError, newId, type ExchangeRecord, type ExchangeStore } from '@santa/domain';
 import {
   drawInCircle,
@@ -23,19 +23,18 @@ import { TABLES, TABLE_NAMES, type TableName } from './tables';
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WRITER_PROCESS = join(PACKAGE_DIR, 'src', 'fixtures', 'writer-process.ts');
 
-const root = await mkdtemp(join(tmpdir(), 'santa-csv-contract-'));
+const contractRoot = await mkdtemp(join(tmpdir(), 'santa-csv-contract-'));
 let opened = 0;
 let latest = '';
 
 runStoreContract('csv', {
   open() {
     opened += 1;
-    latest = join(root, `store-${opened}`);
+    latest = join(contractRoot, `store-${opened}`);
     return openCsvStore({ dataDir: latest });
   },
   reopen: () => openCsvStore({ dataDir: latest }),
-  // The contract suite runs last of the file's suites, so this removes every directory.
-  cleanup: () => rm(root, { recursive: true, force: true }),
+  cleanup: () => rm(contractRoot, { recursive: true, force: true }),
 });
 
 /** An ISO timestamp `offsetMs` after a fixed instant. */
@@ -48,9 +47,15 @@ function pickCounts({ participantCount, wishlistCount, exclusionCount }: Exchang
 }
 
 describe('the CSV store on disk', () => {
+  let root: string;
   let dataDir: string;
   let store: ExchangeStore | undefined;
   let runs = 0;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'santa-csv-adapter-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
 
   beforeEach(() => {
     runs += 1;

@@ -44,23 +44,21 @@ export async function openDataDir(dataDir: string): Promise<TableFiles> {
 }
 
 async function prepare(dir: string): Promise<void> {
-  const entries = await readdir(dir);
-  // A commit record is this store's own, whatever else the directory holds: it may
-  // be the one that creates meta.json.
-  if (entries.includes(COMMIT_RECORD_FILE)) await recoverFiles(dir);
-  const meta = await readMeta(dir);
+  let meta = await readMeta(dir);
   if (meta === null) {
-    const leftovers = (await readdir(dir)).filter((name) => !isDebris(name));
-    if (leftovers.length > 0) {
+    const foreign = (await readdir(dir)).filter((name) => !isOwnTransientFile(name));
+    if (foreign.length > 0) {
       throw new DataDirFormatError(
         `${dir} is not empty and has no ${META_FILE}, so it is not a CSV data directory ` +
-          `(found ${leftovers.slice(0, 3).join(', ')}). Use an empty or new directory.`,
+          `(found ${foreign.slice(0, 3).join(', ')}). Use an empty or new directory.`,
       );
     }
+    // An initialisation that a crash interrupted is completed here, or discarded.
     await recoverFiles(dir);
-    await initialise(dir);
-    return;
+    meta = await readMeta(dir);
+    if (meta === null) return initialise(dir);
   }
+  // Checked before recovery touches anything: another version may write differently.
   if (meta.format !== FORMAT) {
     throw new DataDirFormatError(`${join(dir, META_FILE)} names the format ${JSON.stringify(meta.format)}, not ${FORMAT}.`);
   }
@@ -71,9 +69,9 @@ async function prepare(dir: string): Promise<void> {
     );
   }
   await recoverFiles(dir);
-  const present = new Set(await readdir(dir));
-  await Promise.all([...present].filter(isLockDraft).map((name) => rm(join(dir, name), { force: true })));
-  const missing = TABLE_NAMES.map((name) => TABLES[name].file).filter((file) => !present.has(file));
+  const present = await readdir(dir);
+  await Promise.all(present.filter(isLockDraft).map((name) => rm(join(dir, name), { force: true })));
+  const missing = TABLE_NAMES.map((name) => TABLES[name].file).filter((file) => !present.includes(file));
   if (missing.length > 0) {
     throw new DataDirFormatError(`${dir} is missing ${missing.join(', ')}; restore the directory from a backup.`);
   }
@@ -106,9 +104,9 @@ async function readMeta(dir: string): Promise<Meta | null> {
   return meta as Meta;
 }
 
-/** Files that an interrupted write, initialisation or lock leaves, and this store's lock. */
-function isDebris(name: string): boolean {
-  return name === LOCK_FILE || isLockDraft(name) || isStagedFile(name);
+/** The lock, and what an interrupted write, initialisation or locking leaves behind. */
+function isOwnTransientFile(name: string): boolean {
+  return name === LOCK_FILE || name === COMMIT_RECORD_FILE || isLockDraft(name) || isStagedFile(name);
 }
 
 /** Writes meta.json and every table's header as one commit. */
