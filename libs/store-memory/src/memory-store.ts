@@ -4,16 +4,11 @@ import {
   StoreUnavailableError,
   normalizeEmail,
   toParticipant,
-  type DrawFunction,
   type Exclusion,
   type ExchangeRecord,
   type ExchangeStore,
   type IdempotencyIntent,
   type IdempotencyRecord,
-  type MeView,
-  type NewExchange,
-  type Participant,
-  type ParticipantCursor,
   type ParticipantRecord,
 } from '@santa/domain';
 import { ParticipantList } from './participant-list';
@@ -106,8 +101,9 @@ export function createMemoryStore(): ExchangeStore {
       return purged;
     },
 
-    async createExchange(exchange: NewExchange, idempotency?: IdempotencyIntent<ExchangeRecord>) {
+    async createExchange(exchange, idempotency) {
       assertOpen();
+      // Ids are fresh UUIDv7s, so a collision is a bug in the caller, not a client condition.
       if (exchanges.has(exchange.id)) throw new Error(`Exchange ${exchange.id} already exists.`);
       claimIdempotencyKey(idempotency);
       const record = copyExchange({ ...exchange, participantCount: 0, wishlistCount: 0, exclusionCount: 0 });
@@ -138,11 +134,7 @@ export function createMemoryStore(): ExchangeStore {
       return state ? copyExchange(state.record) : null;
     },
 
-    async addParticipants(
-      exchangeId: string,
-      participants: ParticipantRecord[],
-      idempotency?: IdempotencyIntent<ParticipantRecord[]>,
-    ) {
+    async addParticipants(exchangeId, participants, idempotency) {
       assertOpen();
       const state = openExchange(exchangeId);
       claimIdempotencyKey(idempotency);
@@ -176,7 +168,7 @@ export function createMemoryStore(): ExchangeStore {
       return added.map(copyParticipant);
     },
 
-    async listParticipants(exchangeId, page: { limit: number; after?: ParticipantCursor }): Promise<Participant[]> {
+    async listParticipants(exchangeId, page) {
       assertOpen();
       const state = exchanges.get(exchangeId);
       if (!state) return [];
@@ -209,6 +201,7 @@ export function createMemoryStore(): ExchangeStore {
     async replaceExclusions(exchangeId, exclusions) {
       assertOpen();
       const state = openExchange(exchangeId);
+      // Keyed by pair: the exclusions are a set, so a pair given twice is stored once.
       const replacement = new Map<string, Exclusion>();
       for (const { giverId, receiverId } of exclusions) {
         for (const id of [giverId, receiverId]) {
@@ -224,7 +217,7 @@ export function createMemoryStore(): ExchangeStore {
       return [...replacement.values()].map(copyExclusion);
     },
 
-    async draw(exchangeId, drawnAt, compute: DrawFunction, idempotency?: IdempotencyIntent<ExchangeRecord>) {
+    async draw(exchangeId, drawnAt, compute, idempotency) {
       assertOpen();
       const state = openExchange(exchangeId);
       claimIdempotencyKey(idempotency);
@@ -243,7 +236,7 @@ export function createMemoryStore(): ExchangeStore {
       return drawn;
     },
 
-    async getMeView(participantTokenHash): Promise<MeView | null> {
+    async getMeView(participantTokenHash) {
       assertOpen();
       const entry = participantsByTokenHash.get(participantTokenHash);
       if (!entry) return null;
