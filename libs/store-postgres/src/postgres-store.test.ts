@@ -1,0 +1,164 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type RunningPostgres } from '@santa/services';
+import { drawInCircle, newExchangeRecord, newParticipantRecords, runStoreContract } from '@santa/domain/testing';
+import { DomainError, type ExchangeStore } from '@santa/domain';
+import { migratePostgres } from './migrate';
+import { openPostgresStore } from './postgres-store';
+import { SQL } from './sql';
+
+let server: RunningPostgres;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  await migratePostgres(server.url);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/**
+ * Empties every table: each contract test starts from an empty store on the one
+ * migrated database. DELETE, not TRUNCATE: on tables this small it is many times faster.
+ */
+async function emptyDatabase(): Promise<void> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    await client.query(
+      'DELETE FROM assignments; DELETE FROM exclusions; DELETE FROM participants; DELETE FROM exchanges; DELETE FROM idempotency_records',
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+runStoreContract('postgres', {
+  async open() {
+    await emptyDatabase();
+    return openPostgresStore({ connectionString: server.url, poolSize: 5 });
+  },
+  reopen: () => openPostgresStore({ connectionString: server.url, poolSize: 5 }),
+  cleanup: emptyDatabase,
+});
+
+describe('PostgreSQL store', () => {
+  it('lets one of two draws from separate pools win; the other is already_drawn', async () => {
+    await emptyDatabase();
+    const [first, second] = await Promise.all([
+      openPostgresStore({ connectionString: server.url, poolSize: 2 }),
+      openPostgresStore({ connectionString: server.url, poolSize: 2 }),
+    ]);
+    try {
+      const exchange = await first.createExchange(newExchangeRecord());
+      await first.addParticipants(exchange.id, newParticipantRecords(exchange.id, 50));
+
+      const outcomes = await Promise.allSettled(
+        [first, second, first, second].map((store, index) =>
+          store.draw(exchange.id, new Date(Date.UTC(2026, 11, 1, 0, 0, index)).toISOString(), drawInCircle),
+        ),
+      );
+
+      const winners = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      const losers = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+      expect(winners).toHaveLength(1);
+      expect(losers.map((reason) => (reason instanceof DomainError ? reason.code : reason))).toEqual([
+        'already_drawn',
+        'already_drawn',
+        'already_drawn',
+      ]);
+      expect(await countRows('assignments')).toBe(50);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('adds 10,000 participants in one call, in one statement', async () => {
+    await emptyDatabase();
+    const store = await openPostgresStore({ connectionString: server.url });
+    try {
+      const exchange = await store.createExchange(newExchangeRecord());
+      const participants = newParticipantRecords(exchange.id, 10_000, { wishlist: 'Anything' });
+
+      const added = await store.addParticipants(exchange.id, participants);
+
+      expect(added).toEqual(participants);
+      expect(await store.getExchange(exchange.id)).toMatchObject({ participantCount: 10_000, wishlistCount: 10_000 });
+      expect(await countRows('participants')).toBe(10_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  describe('plans of the hot reads', () => {
+    let store: ExchangeStore;
+    let client: pg.Client;
+
+    beforeAll(async () => {
+      await emptyDatabase();
+      store = await openPostgresStore({ connectionString: server.url });
+      // Enough rows that a sequential scan would cost more than an index: real ones, and filler exchanges.
+      for (let index = 0; index < 20; index += 1) {
+        const exchange = await store.createExchange(newExchangeRecord());
+        await store.addParticipants(exchange.id, newParticipantRecords(exchange.id, 250));
+        if (index % 2 === 0) await store.draw(exchange.id, new Date().toISOString(), drawInCircle);
+      }
+      client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      await client.query(
+        `INSERT INTO exchanges (id, name, single_cycle, status, created_at, organizer_token_hash, invite_code_hash)
+         SELECT gen_random_uuid(), 'Filler', false, 'open', now(), md5(n::text) || md5((-n)::text), md5(n::text)
+           FROM generate_series(1, 5000) AS n`,
+      );
+      await client.query('ANALYZE');
+    });
+
+    afterAll(async () => {
+      await client?.end();
+      await store?.close();
+    });
+
+    async function plan(text: string, values: unknown[]): Promise<string> {
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    }
+
+    it('reads GET /me through indexes only', async () => {
+      const text = await plan(SQL.meView.text, ['0'.repeat(64)]);
+
+      expect(text).not.toMatch(/Seq Scan/);
+      expect(text).toMatch(/participants_token_hash/);
+      expect(text).toMatch(/exchanges_pkey/);
+      expect(text).toMatch(/assignments_pkey/);
+      expect(text).toMatch(/participants_pkey/);
+    });
+
+    it('reads the dashboard through the organizer token index', async () => {
+      const text = await plan(SQL.exchangeByOrganizerToken.text, ['0'.repeat(64)]);
+
+      expect(text).not.toMatch(/Seq Scan/);
+      expect(text).toMatch(/exchanges_organizer_token_hash/);
+    });
+
+    it('pages participants by seeking in the join-order index, without sorting', async () => {
+      const exchangeId = (await client.query<{ id: string }>('SELECT id FROM exchanges LIMIT 1')).rows[0].id;
+      const text = await plan(SQL.participantsAfter.text, [exchangeId, new Date().toISOString(), exchangeId, 100]);
+
+      expect(text).not.toMatch(/Seq Scan|Sort/);
+      expect(text).toMatch(/Index Scan using participants_join_order/);
+      expect(text).toMatch(/Index Cond: .*ROW\(joined_at, id\) > ROW\(/);
+    });
+  });
+});
+
+async function countRows(table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ count: string }>(`SELECT count(*) FROM ${table}`);
+    return Number(rows[0].count);
+  } finally {
+    await client.end();
+  }
+}
