@@ -122,12 +122,6 @@ export class PreparedCommit {
       throw new CommitInDoubtError(this.dir, { cause: error });
     }
   }
-
-  /** Drops a write that has not reached its commit point. */
-  async abandon(): Promise<void> {
-    if (this.hasCommitRecord) throw new Error('A committed write cannot be abandoned; apply it or recover it.');
-    await removeQuietly(this.dir, this.files.map(({ staged }) => staged));
-  }
 }
 
 export interface RecoveryReport {

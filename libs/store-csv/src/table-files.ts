@@ -29,9 +29,9 @@ const READ_SHARES = 64;
  * consistent inside the process:
  * - the writer lock (a mutex) runs writes one at a time, each from reading the
  *   current tables to its last fsync, so no write is computed from stale rows;
- * - the file lock (a semaphore) lets any number of readers read files at once, and
- *   gives a write's publish step (its renames) the files to itself, so a read of
- *   several files sees all of them before a write or all of them after it.
+ * - the file lock (a semaphore) lets many readers load files at once, and gives a
+ *   write's publish step (its renames) the files to itself, so a read of several
+ *   files sees all of them before a write or all of them after it.
  * Readers hold the file lock only while they load file contents, not while they
  * parse them, so a publish waits for disk reads and never for a parse.
  */
