@@ -5,7 +5,7 @@ import { createMemoryStore } from './memory-store';
 
 runStoreContract('memory', {
   open: async () => createMemoryStore(),
-  cleanup: async () => {},
+  cleanup: () => Promise.resolve(),
 });
 
 /**
@@ -14,7 +14,10 @@ runStoreContract('memory', {
  * a durable adapter, so those checks themselves run on every change.
  */
 let backing: ExchangeStore = createMemoryStore();
-const survivingClose = (store: ExchangeStore): ExchangeStore => ({ ...store, close: async () => {} });
+const survivingClose = (store: ExchangeStore): ExchangeStore => ({
+  ...store,
+  close: () => Promise.resolve(),
+});
 
 runStoreContract('memory, reopened within the process', {
   open: async () => {
@@ -22,7 +25,7 @@ runStoreContract('memory, reopened within the process', {
     return survivingClose(backing);
   },
   reopen: async () => survivingClose(backing),
-  cleanup: async () => {},
+  cleanup: () => Promise.resolve(),
 });
 
 describe('memory store', () => {

@@ -36,7 +36,7 @@ export function drawContract(context: ContractContext): void {
       await context.store.draw(exchange.id, at(60_000), compute);
 
       expect(compute).toHaveBeenCalledOnce();
-      const input = compute.mock.calls[0]![0];
+      const input = compute.mock.calls[0][0];
       expect(input.participants.map(({ id, name }) => ({ id, name }))).toEqual(
         [ann, bob, cy, dee].map(({ id, name }) => ({ id, name })),
       );
@@ -159,7 +159,7 @@ export function drawContract(context: ContractContext): void {
           expect((outcome.reason as DomainError).code).toBe('already_drawn');
         }
       }
-      expect(compute.mock.calls.at(-1)![0].participants).toHaveLength(3 + landed);
+      expect(compute.mock.lastCall?.[0].participants).toHaveLength(3 + landed);
       expect(drawn.participantCount).toBe(3 + landed);
       expect(await listAll(context.store, exchange.id)).toHaveLength(3 + landed);
     });
