@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -144,6 +144,14 @@ describe('the CSV store on disk', () => {
     expect(await writer.purgeIdempotencyRecords(at(2))).toBe(2);
     await expectCleanTables();
     expect((await writer.getMeView(ann.tokenHash))?.giftee?.id).toBe(bob.id);
+  });
+
+  it('refuses a second open of the same directory through another path', async () => {
+    await open();
+    const alias = join(root, `alias-${runs}`);
+    await symlink(dataDir, alias);
+
+    await expect(openCsvStore({ dataDir: alias })).rejects.toThrow(`is already open in this process (pid ${process.pid})`);
   });
 
   it('refuses a data directory of another format version, saying which', async () => {
@@ -296,7 +304,7 @@ describe('the CSV store on disk', () => {
 
       const refusal = openCsvStore({ dataDir });
       await expect(refusal).rejects.toBeInstanceOf(DataDirLockedError);
-      await expect(refusal).rejects.toThrow(`${resolve(dataDir)} is in use by another process (pid ${writer.pid})`);
+      await expect(refusal).rejects.toThrow(`${await realpath(dataDir)} is in use by another process (pid ${writer.pid})`);
 
       for (let line = await progress.next(); line.value !== 'wrote 20'; line = await progress.next()) {
         expect(line.done).toBe(false);

@@ -1,5 +1,5 @@
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { COMMIT_RECORD_FILE, PreparedCommit, isErrno, isStagedFile, recoverFiles } from './file-commit';
 import { LOCK_FILE, isLockDraft, lockDataDir } from './owner-lock';
 import { TableFiles } from './table-files';
@@ -31,8 +31,9 @@ export class DataDirFormatError extends Error {
  * interrupted, checks the format version, and initialises an empty directory.
  */
 export async function openDataDir(dataDir: string): Promise<TableFiles> {
-  const dir = resolve(dataDir);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dataDir, { recursive: true });
+  // The real path: two paths to one directory must meet the same lock.
+  const dir = await realpath(dataDir);
   const lock = await lockDataDir(dir);
   try {
     await prepare(dir);
