@@ -3,6 +3,7 @@ import { DomainError } from '../../errors';
 import { newId } from '../../ids';
 import { toParticipant } from '../../model';
 import type { DrawFunction } from '../../port';
+import type { Exclusion, ParticipantRecord } from '../../model';
 import { drawInCircle, newParticipantRecord, newParticipantRecords } from '../builders';
 import {
   at,
@@ -137,31 +138,42 @@ export function drawContract(context: ContractContext): void {
       }
     });
 
-    it('excludes concurrent joins: each one lands before the draw and is drawn, or fails with already_drawn', async () => {
+    it('excludes concurrent joins, removals and exclusion changes: it draws exactly what landed, the rest is already_drawn', async () => {
       const exchange = await seedExchange(context.store);
-      await seedParticipants(context.store, exchange.id, 3);
+      const [ann, bob, cy, dee, ...leaving] = await seedParticipants(context.store, exchange.id, 8);
+      await context.store.replaceExclusions(exchange.id, [{ giverId: bob.id, receiverId: ann.id }]);
+      const joiners = newParticipantRecords(exchange.id, 6);
       const compute = vi.fn<DrawFunction>(drawInCircle);
+      const writes = (newcomers: ParticipantRecord[], leaver: ParticipantRecord, exclusions: Exclusion[]) => [
+        ...newcomers.map((newcomer) => context.store.addParticipants(exchange.id, [newcomer])),
+        context.store.removeParticipant(exchange.id, leaver.id),
+        context.store.replaceExclusions(exchange.id, exclusions),
+      ];
 
-      const early = newParticipantRecords(exchange.id, 10).map((joiner) => context.store.addParticipants(exchange.id, [joiner]));
+      const early = writes(joiners.slice(0, 3), leaving[0], [{ giverId: ann.id, receiverId: bob.id }]);
       const drawing = context.store.draw(exchange.id, at(60_000), compute);
-      const late = newParticipantRecords(exchange.id, 10).map((joiner) => context.store.addParticipants(exchange.id, [joiner]));
+      const late = writes(joiners.slice(3), leaving[1], [{ giverId: cy.id, receiverId: dee.id }]);
       const outcomes = await Promise.allSettled([...early, ...late]);
       const drawn = await drawing;
 
-      let landed = 0;
       for (const outcome of outcomes) {
-        if (outcome.status === 'fulfilled') {
-          landed += 1;
-          const view = await context.store.getMeView(outcome.value[0].tokenHash);
-          expect(view?.giftee).not.toBeNull();
-        } else {
+        if (outcome.status === 'rejected') {
           expect(outcome.reason).toBeInstanceOf(DomainError);
           expect((outcome.reason as DomainError).code).toBe('already_drawn');
         }
       }
-      expect(compute.mock.lastCall?.[0].participants).toHaveLength(3 + landed);
-      expect(drawn.participantCount).toBe(3 + landed);
-      expect(await listAll(context.store, exchange.id)).toHaveLength(3 + landed);
+      const listed = (await listAll(context.store, exchange.id)).map(({ id }) => id);
+      const input = compute.mock.lastCall?.[0];
+      expect(input?.participants.map(({ id }) => id)).toEqual(listed);
+      expect(sortedExclusions(input?.exclusions ?? [])).toEqual(
+        sortedExclusions(await context.store.listExclusions(exchange.id)),
+      );
+      expect(drawn.participantCount).toBe(listed.length);
+      const everybody = [ann, bob, cy, dee, ...leaving, ...joiners];
+      const views = await Promise.all(everybody.map(({ tokenHash }) => context.store.getMeView(tokenHash)));
+      const present = views.filter((view) => view !== null);
+      expect(present.map((view) => view.participant.id).sort()).toEqual([...listed].sort());
+      expect(present.every((view) => view.giftee !== null)).toBe(true);
     });
 
     it('rejects an unknown exchange with not_found and never computes', async () => {
