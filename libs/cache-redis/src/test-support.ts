@@ -75,7 +75,12 @@ export function observe(inner: ExchangeStore): ObservedStore {
 
 let prefixes = 0;
 
-/** A cached store over `inner`, with its own registry and key prefix (unless given), ready to serve from Redis. */
+/**
+ * A cached store over `inner`, with its own registry and key prefix (unless given),
+ * ready to serve from Redis. Its command timeout is generous unless given: on a busy
+ * test machine the event loop can stall past a short one, and a test that counts hits
+ * would then see the cooldown's bypasses instead.
+ */
 export async function openCachedStore(
   inner: ExchangeStore,
   options: Partial<CachedStoreOptions> & Pick<CachedStoreOptions, 'redis'>,
@@ -84,6 +89,7 @@ export async function openCachedStore(
   prefixes += 1;
   const store = createCachedStore(inner, {
     ttlSeconds: 60,
+    commandTimeoutMs: 5_000,
     keyPrefix: `test:${process.pid}:${prefixes}:`,
     ...options,
     registry,
@@ -93,13 +99,14 @@ export async function openCachedStore(
 }
 
 /**
- * A TCP proxy in front of Redis that can cut the network: `cut()` drops every
+ * A TCP proxy in front of Redis that plays the network: `cut()` drops every
  * connection and refuses new ones while Redis keeps running with all its data;
- * `heal()` lets connections through again.
+ * `stall()` stops delivering bytes on the connections open now (commands time out)
+ * while new connections work; `heal()` lets connections through again.
  */
 export class NetworkSwitch {
   private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[client: Socket, upstream: Socket]>();
 
   private constructor(
     private port: number,
@@ -121,13 +128,16 @@ export class NetworkSwitch {
     if (this.server) return;
     const server = createServer((client) => {
       const upstream = connect(this.upstreamPort, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+        this.pairs.delete(pair);
+      };
+      for (const socket of pair) {
+        socket.on('error', drop);
+        socket.on('close', drop);
       }
       client.pipe(upstream).pipe(client);
     });
@@ -137,10 +147,23 @@ export class NetworkSwitch {
     if (typeof address === 'object' && address) this.port = address.port;
   }
 
+  stall(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
+    for (const [client, upstream] of this.pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.pairs.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
