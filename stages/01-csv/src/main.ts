@@ -5,22 +5,25 @@
  */
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createApp, instrumentStore, serve } from '@santa/http';
+import { z } from 'zod';
+import { createApp, instrumentStore, readConfig, serve, serverEnv } from '@santa/http';
 import { openCsvStore } from '@santa/store-csv';
-import { readStageConfig } from './config';
 
-const config = readStageConfig(process.env);
-const logger = pino({ level: config.logLevel }, pino.destination(2));
+const config = readConfig({
+  ...serverEnv,
+  DATA_DIR: z.string().min(1).default('data/01-csv'),
+});
+const logger = pino({ level: config.LOG_LEVEL }, pino.destination(2));
 const registry = new Registry();
 
-const store = instrumentStore(await openCsvStore({ dataDir: config.dataDir }), registry);
+const store = instrumentStore(await openCsvStore({ dataDir: config.DATA_DIR }), registry);
 
 const app = createApp({ store, logger, registry, stageName: '01-csv' });
 const { url } = await serve(app, {
-  host: config.host,
-  port: config.port,
+  host: config.HOST,
+  port: config.PORT,
   logger,
-  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   onShutdown: () => store.close(),
 });
 process.stdout.write(`ready ${url}\n`);

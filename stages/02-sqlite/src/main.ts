@@ -6,23 +6,26 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createApp, instrumentStore, serve } from '@santa/http';
+import { z } from 'zod';
+import { createApp, instrumentStore, readConfig, serve, serverEnv } from '@santa/http';
 import { openSqliteStore } from '@santa/store-sqlite';
-import { readStageConfig } from './config';
 
-const config = readStageConfig(process.env);
-const logger = pino({ level: config.logLevel }, pino.destination(2));
+const config = readConfig({
+  ...serverEnv,
+  DATA_DIR: z.string().min(1).default('data/02-sqlite'),
+});
+const logger = pino({ level: config.LOG_LEVEL }, pino.destination(2));
 const registry = new Registry();
 
-mkdirSync(config.dataDir, { recursive: true });
-const store = instrumentStore(await openSqliteStore({ path: join(config.dataDir, 'santa.sqlite') }), registry);
+mkdirSync(config.DATA_DIR, { recursive: true });
+const store = instrumentStore(openSqliteStore({ path: join(config.DATA_DIR, 'santa.sqlite') }), registry);
 
 const app = createApp({ store, logger, registry, stageName: '02-sqlite' });
 const { url } = await serve(app, {
-  host: config.host,
-  port: config.port,
+  host: config.HOST,
+  port: config.PORT,
   logger,
-  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   onShutdown: () => store.close(),
 });
 process.stdout.write(`ready ${url}\n`);

@@ -4,19 +4,24 @@
  */
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createApp, instrumentStore, serve } from '@santa/http';
+import { z } from 'zod';
+import { createApp, instrumentStore, readConfig, serve, serverEnv } from '@santa/http';
 import { openPostgresStore } from '@santa/store-postgres';
-import { readStageConfig } from './config';
 
-const config = readStageConfig(process.env);
-const logger = pino({ level: config.logLevel }, pino.destination(2));
+const config = readConfig({
+  ...serverEnv,
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  PG_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+});
+const logger = pino({ level: config.LOG_LEVEL }, pino.destination(2));
 const registry = new Registry();
 
 const store = instrumentStore(
   await openPostgresStore({
-    connectionString: config.databaseUrl,
-    poolSize: config.poolSize,
-    statementTimeoutMs: config.statementTimeoutMs,
+    connectionString: config.DATABASE_URL,
+    poolSize: config.PG_POOL_SIZE,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost'),
   }),
   registry,
@@ -24,10 +29,10 @@ const store = instrumentStore(
 
 const app = createApp({ store, logger, registry, stageName: '03-postgres' });
 const { url } = await serve(app, {
-  host: config.host,
-  port: config.port,
+  host: config.HOST,
+  port: config.PORT,
   logger,
-  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   onShutdown: () => store.close(),
 });
 process.stdout.write(`ready ${url}\n`);

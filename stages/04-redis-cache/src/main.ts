@@ -5,32 +5,44 @@
  */
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { z } from 'zod';
 import { createCachedStore } from '@santa/cache-redis';
-import { createApp, instrumentStore, serve } from '@santa/http';
+import { createApp, instrumentStore, readConfig, serve, serverEnv } from '@santa/http';
 import { openPostgresStore } from '@santa/store-postgres';
-import { readStageConfig } from './config';
 
-const config = readStageConfig(process.env);
-const logger = pino({ level: config.logLevel }, pino.destination(2));
+const config = readConfig({
+  ...serverEnv,
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  PG_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+});
+const logger = pino({ level: config.LOG_LEVEL }, pino.destination(2));
 const registry = new Registry();
 
 const database = instrumentStore(
   await openPostgresStore({
-    connectionString: config.databaseUrl,
-    poolSize: config.poolSize,
-    statementTimeoutMs: config.statementTimeoutMs,
+    connectionString: config.DATABASE_URL,
+    poolSize: config.PG_POOL_SIZE,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost'),
   }),
   registry,
 );
-const store = createCachedStore(database, { redis: config.redisUrl, ttlSeconds: config.cacheTtlSeconds, registry, logger });
+const store = createCachedStore(database, {
+  redis: config.REDIS_URL,
+  ttlSeconds: config.CACHE_TTL_SECONDS,
+  registry,
+  logger,
+});
 
 const app = createApp({ store, logger, registry, stageName: '04-redis-cache' });
 const { url } = await serve(app, {
-  host: config.host,
-  port: config.port,
+  host: config.HOST,
+  port: config.PORT,
   logger,
-  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   onShutdown: () => store.close(),
 });
 process.stdout.write(`ready ${url}\n`);
