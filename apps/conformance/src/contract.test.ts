@@ -20,6 +20,7 @@ import {
   type Member,
   type NewParticipant,
   type Organizer,
+  type ParticipantPage,
   type Reply,
   type StageClient,
   type StageProcess,
@@ -209,7 +210,21 @@ function contractSuite(stageName: string): void {
         expect([...first.items, ...second.items, ...third.items].map(({ id }) => id)).toEqual(joinOrder);
       });
 
-      it.each([1, 7, 100, 125, 250, 500])('walks every page at limit %i in join order, with no duplicate or gap', async (limit) => {
+      it('continues from any cursor with any limit', async () => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        for (let i = 0; i < 25; i++) {
+          const page: ParticipantPage = await api.page(organizer, `?limit=1${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+          expect(page.items).toHaveLength(1);
+          seen.push(...page.items.map(({ id }) => id));
+          cursor = page.nextCursor;
+        }
+        const rest = await api.page(organizer, `?limit=500&cursor=${encodeURIComponent(cursor as string)}`);
+        expect([...seen, ...rest.items.map(({ id }) => id)]).toEqual(joinOrder);
+        expect(rest.nextCursor).toBeNull();
+      });
+
+      it.each([7, 100, 125, 250, 500])('walks every page at limit %i in join order, with no duplicate or gap', async (limit) => {
         const all = await api.allParticipants(organizer, limit);
         expect(all.map(({ id }) => id)).toEqual(joinOrder);
         const joinedAt = all.map((participant) => participant.joinedAt);

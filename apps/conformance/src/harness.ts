@@ -225,6 +225,11 @@ export function startStage(stage: string, dataDir: string): Promise<StageProcess
 
 const validator = createOpenApiValidator();
 
+/** The request got no HTTP answer at all: refused, reset, or cut off (as when the stage is killed). */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+}
+
 /** A response, already checked against the OpenAPI document. */
 export interface Reply<T = unknown> {
   /** `METHOD /path`, for messages. */
@@ -387,7 +392,7 @@ export class StageClient {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
-      throw new Error(`${request} failed: ${(error as Error).message} (${String((error as Error).cause ?? '')})\n${this.context()}`, {
+      throw new NetworkError(`${request} failed: ${(error as Error).message} (${String((error as Error).cause ?? '')})\n${this.context()}`, {
         cause: error,
       });
     }
@@ -437,12 +442,15 @@ export class StageClient {
             resolveReply({ request, status, headers: nodeHeadersToFetch(res.headers), text, body });
           } catch (error) {
             rejectReply(error);
+          } finally {
+            // Whatever the body still had to send is no longer wanted.
+            req.destroy();
           }
         });
       });
       req.on('timeout', () => req.destroy(new Error(`${request}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
       req.on('error', (error) => {
-        if (!answered) rejectReply(new Error(`${request} failed: ${error.message}\n${this.context()}`, { cause: error }));
+        if (!answered) rejectReply(new NetworkError(`${request} failed: ${error.message}\n${this.context()}`, { cause: error }));
       });
       Promise.resolve(send(req, () => answered)).catch((error: unknown) => req.destroy(error as Error));
     });
