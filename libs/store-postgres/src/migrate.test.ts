@@ -74,7 +74,9 @@ describe('migratePostgres', () => {
     const url = await emptyDatabase();
     await migratePostgres(url);
     const future = '9999999999999_from-a-newer-version';
-    await withClient(url, (client) => client.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, run_on) VALUES ($1, now())`, [future]));
+    await withClient(url, (client) =>
+      client.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, run_on) VALUES ($1, now())`, [future]),
+    );
 
     const refusal = await migratePostgres(url).catch((error: unknown) => error);
 
@@ -135,7 +137,8 @@ async function waitForLockWaiter(holder: pg.Client): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const { rows } = await holder.query<{ waiting: number }>(
       `SELECT count(*)::int AS waiting FROM pg_locks
-        WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        WHERE locktype = 'advisory' AND NOT granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
     if (rows[0].waiting > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 50));

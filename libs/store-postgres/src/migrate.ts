@@ -47,7 +47,10 @@ export function knownMigrations(): string[] {
  * schema happens under it too; it is node-pg-migrate's lock id, so its command
  * line, run by hand meanwhile, sees the lock as well.
  */
-export async function migratePostgres(connectionString: string, options: MigrateOptions = {}): Promise<MigrationResult> {
+export async function migratePostgres(
+  connectionString: string,
+  options: MigrateOptions = {},
+): Promise<MigrationResult> {
   const known = knownMigrations();
   const client = new pg.Client({ connectionString, application_name: 'santa-ladder migrations' });
   // A connection lost mid-migration fails the pending query, which is where it is

@@ -108,7 +108,9 @@ describe('a database outage', () => {
     }
     await eventually(() => store.ping(), 5_000);
     // Every join that was acknowledged is there (others may have committed before the answer was lost).
-    const joined = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' && Array.isArray(outcome.value) ? outcome.value : []));
+    const joined = outcomes.flatMap((outcome) =>
+      outcome.status === 'fulfilled' && Array.isArray(outcome.value) ? outcome.value : [],
+    );
     for (const participant of joined) {
       expect((await store.getMeView(participant.tokenHash))?.participant).toEqual(participant);
     }

@@ -96,8 +96,17 @@ const NETWORK_ERROR_CODES = new Set([
  * What `pg` and its pool throw, without a code, when a connection is lost or none
  * can be had in time.
  */
-const CONNECTION_LOST_MESSAGES =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Connection closed)/;
+const CONNECTION_LOST_MESSAGES = new RegExp(
+  '^(' +
+    [
+      'Connection terminated',
+      'timeout exceeded when trying to connect',
+      'Client has encountered a connection error',
+      'Client was closed',
+      'Connection closed',
+    ].join('|') +
+    ')',
+);
 
 export function isUnavailableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '@santa/services';
 import { drawInCircle, newExchangeRecord, newParticipantRecords, runStoreContract } from '@santa/domain/testing';
-import { DomainError, type ExchangeStore } from '@santa/domain';
+import { DomainError, type DrawFunction, type ExchangeStore } from '@santa/domain';
 import { migratePostgres } from './migrate';
 import { openPostgresStore } from './postgres-store';
 import { SQL } from './sql';
@@ -27,7 +27,9 @@ async function emptyDatabase(): Promise<void> {
   await client.connect();
   try {
     await client.query(
-      'DELETE FROM assignments; DELETE FROM exclusions; DELETE FROM participants; DELETE FROM exchanges; DELETE FROM idempotency_records',
+      ['assignments', 'exclusions', 'participants', 'exchanges', 'idempotency_records']
+        .map((table) => `DELETE FROM ${table};`)
+        .join(' '),
     );
   } finally {
     await client.end();
@@ -71,6 +73,84 @@ describe('PostgreSQL store', () => {
       expect(await countRows('assignments')).toBe(50);
     } finally {
       await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('stores no draw that assigns somebody from another exchange', async () => {
+    await emptyDatabase();
+    const store = await openPostgresStore({ connectionString: server.url, poolSize: 2 });
+    try {
+      const exchange = await store.createExchange(newExchangeRecord());
+      const other = await store.createExchange(newExchangeRecord());
+      await store.addParticipants(exchange.id, newParticipantRecords(exchange.id, 3));
+      const [stranger] = await store.addParticipants(other.id, newParticipantRecords(other.id, 1));
+      const crossing: DrawFunction = (input) => [
+        ...drawInCircle(input).slice(1),
+        { giverId: input.participants[0].id, receiverId: stranger.id },
+      ];
+
+      await expect(store.draw(exchange.id, new Date().toISOString(), crossing)).rejects.toThrow(/not a participant/);
+
+      expect(await store.getExchange(exchange.id)).toMatchObject({ status: 'open', drawnAt: null });
+      expect(await countRows('assignments')).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the counts in the exchange row equal to count(*) through concurrent writes of every kind', async () => {
+    await emptyDatabase();
+    const store = await openPostgresStore({ connectionString: server.url, poolSize: 6 });
+    try {
+      const exchange = await store.createExchange(newExchangeRecord());
+      const participants = await store.addParticipants(
+        exchange.id,
+        newParticipantRecords(exchange.id, 30).map((participant, index) => ({
+          ...participant,
+          wishlist: index % 3 === 0 ? '' : `Wish ${index}`,
+        })),
+      );
+      const removed = participants.slice(0, 5);
+      const kept = participants.slice(5);
+
+      const outcomes = await Promise.allSettled([
+        ...newParticipantRecords(exchange.id, 20).map((joiner, index) =>
+          store.addParticipants(exchange.id, [{ ...joiner, wishlist: index % 2 === 0 ? 'Tea' : '' }]),
+        ),
+        ...kept.slice(0, 15).map((participant, index) =>
+          store.updateWishlist(participant.tokenHash, index % 2 === 0 ? '' : 'Changed'),
+        ),
+        ...removed.map((participant) => store.removeParticipant(exchange.id, participant.id)),
+        store.replaceExclusions(exchange.id, [
+          { giverId: kept[0].id, receiverId: kept[1].id },
+          { giverId: removed[0].id, receiverId: kept[2].id },
+        ]),
+        store.replaceExclusions(exchange.id, [
+          { giverId: kept[3].id, receiverId: removed[1].id },
+          { giverId: kept[4].id, receiverId: kept[5].id },
+          { giverId: kept[5].id, receiverId: kept[4].id },
+        ]),
+      ]);
+
+      for (const outcome of outcomes) {
+        // An exclusion set naming somebody removed a moment earlier is refused; nothing else fails.
+        if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'validation_failed' });
+      }
+      const stored = await store.getExchange(exchange.id);
+      const counted = await queryOne<{ participants: number; wishlists: number; exclusions: number }>(
+        `SELECT (SELECT count(*) FROM participants WHERE exchange_id = $1)::int AS participants,
+                (SELECT count(*) FROM participants WHERE exchange_id = $1 AND wishlist <> '')::int AS wishlists,
+                (SELECT count(*) FROM exclusions WHERE exchange_id = $1)::int AS exclusions`,
+        [exchange.id],
+      );
+      expect(stored).toMatchObject({
+        participantCount: counted.participants,
+        wishlistCount: counted.wishlists,
+        exclusionCount: counted.exclusions,
+      });
+      expect(counted.participants).toBe(45);
+    } finally {
+      await store.close();
     }
   });
 
@@ -152,13 +232,17 @@ describe('PostgreSQL store', () => {
   });
 });
 
-async function countRows(table: string): Promise<number> {
+async function queryOne<Row extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<Row> {
   const client = new pg.Client({ connectionString: server.url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ count: string }>(`SELECT count(*) FROM ${table}`);
-    return Number(rows[0].count);
+    const { rows } = await client.query<Row>(text, values);
+    return rows[0] as Row;
   } finally {
     await client.end();
   }
+}
+
+async function countRows(table: string): Promise<number> {
+  return (await queryOne<{ count: number }>(`SELECT count(*)::int AS count FROM ${table}`)).count;
 }

@@ -96,7 +96,10 @@ export class PostgresStore implements ExchangeStore {
     });
   }
 
-  async createExchange(exchange: NewExchange, idempotency?: IdempotencyIntent<ExchangeRecord>): Promise<ExchangeRecord> {
+  async createExchange(
+    exchange: NewExchange,
+    idempotency?: IdempotencyIntent<ExchangeRecord>,
+  ): Promise<ExchangeRecord> {
     const record: ExchangeRecord = {
       ...exchange,
       budget: exchange.budget && { ...exchange.budget },
@@ -112,7 +115,9 @@ export class PostgresStore implements ExchangeStore {
     return this.run(async () => {
       try {
         // Without a key there is nothing to write with it: one statement, no transaction.
-        return idempotency ? await this.transaction((tx) => this.withIdempotency(tx, idempotency, insert)) : await insert(this.autocommit);
+        return idempotency
+          ? await this.transaction((tx) => this.withIdempotency(tx, idempotency, insert))
+          : await insert(this.autocommit);
       } catch (error) {
         if (isUniqueViolation(error, 'exchanges_pkey')) {
           throw new Error(`Exchange ${exchange.id} already exists.`, { cause: error });
@@ -123,8 +128,8 @@ export class PostgresStore implements ExchangeStore {
   }
 
   async getExchange(exchangeId: string): Promise<ExchangeRecord | null> {
-    if (!isId(exchangeId)) return this.run(async () => null);
     return this.run(async () => {
+      if (!isId(exchangeId)) return null;
       const [row] = await this.query<ExchangeRow>(SQL.exchangeById, [exchangeId]);
       return row ? rowToExchange(row) : null;
     });
@@ -183,9 +188,12 @@ export class PostgresStore implements ExchangeStore {
     });
   }
 
-  async listParticipants(exchangeId: string, page: { limit: number; after?: ParticipantCursor }): Promise<Participant[]> {
-    if (!isId(exchangeId)) return this.run(async () => []);
+  async listParticipants(
+    exchangeId: string,
+    page: { limit: number; after?: ParticipantCursor },
+  ): Promise<Participant[]> {
     return this.run(async () => {
+      if (!isId(exchangeId)) return [];
       const rows = page.after
         ? await this.query<ParticipantPageRow>(SQL.participantsAfter, [
             exchangeId,
@@ -200,14 +208,16 @@ export class PostgresStore implements ExchangeStore {
 
   async removeParticipant(exchangeId: string, participantId: string): Promise<void> {
     await this.write(exchangeId, undefined, async (tx) => {
-      const removed = isId(participantId) && (await tx.query(SQL.removeParticipant, [exchangeId, participantId])).length > 0;
-      if (!removed) throw new DomainError('not_found', 'No such participant in this exchange.');
+      const removed = isId(participantId) ? await tx.query(SQL.removeParticipant, [exchangeId, participantId]) : [];
+      if (removed.length === 0) throw new DomainError('not_found', 'No such participant in this exchange.');
     });
   }
 
   async listExclusions(exchangeId: string): Promise<Exclusion[]> {
-    if (!isId(exchangeId)) return this.run(async () => []);
-    return this.run(async () => (await this.query<ExclusionRow>(SQL.exclusions, [exchangeId])).map(rowToExclusion));
+    return this.run(async () => {
+      if (!isId(exchangeId)) return [];
+      return (await this.query<ExclusionRow>(SQL.exclusions, [exchangeId])).map(rowToExclusion);
+    });
   }
 
   async replaceExclusions(exchangeId: string, exclusions: Exclusion[]): Promise<Exclusion[]> {
@@ -222,12 +232,15 @@ export class PostgresStore implements ExchangeStore {
 
     return this.write(exchangeId, undefined, async (tx) => {
       const ids = [...new Set(replacement.flatMap(({ giverId, receiverId }) => [giverId, receiverId]))].filter(isId);
-      const members = new Set(
-        ids.length === 0 ? [] : (await tx.query<{ id: string }>(SQL.participantIds, [exchangeId, ids])).map(({ id }) => id),
-      );
+      const found = ids.length === 0 ? [] : await tx.query<{ id: string }>(SQL.participantIds, [exchangeId, ids]);
+      const members = new Set(found.map(({ id }) => id));
       const errors = exclusionErrors(exclusions, (id) => members.has(id.toLowerCase()));
       if (errors.length > 0) {
-        throw new DomainError('validation_failed', 'Every exclusion must name two different participants of this exchange.', errors);
+        throw new DomainError(
+          'validation_failed',
+          'Every exclusion must name two different participants of this exchange.',
+          errors,
+        );
       }
       await tx.query(SQL.deleteExclusions, [exchangeId]);
       await tx.query(SQL.insertExclusions, [
@@ -252,11 +265,14 @@ export class PostgresStore implements ExchangeStore {
       const participants = await tx.query<{ id: string; name: string }>(SQL.drawParticipants, [exchangeId]);
       const exclusions = (await tx.query<ExclusionRow>(SQL.exclusions, [exchangeId])).map(rowToExclusion);
       const assignments = compute({ participants, exclusions, rules: { ...exchange.rules } });
-      await tx.query(SQL.insertAssignments, [
+      const [stored] = await tx.query<{ inserted: number }>(SQL.insertAssignments, [
         exchangeId,
         assignments.map(({ giverId }) => giverId),
         assignments.map(({ receiverId }) => receiverId),
       ]);
+      if (stored?.inserted !== assignments.length) {
+        throw new Error('The draw assigned somebody who is not a participant of this exchange; nothing was stored.');
+      }
       const [row] = await tx.query<ExchangeRow>(SQL.markDrawn, [exchangeId, drawnAt]);
       if (!row) throw new Error('UPDATE ... RETURNING returned no row for a locked exchange');
       return rowToExchange(row);
@@ -314,15 +330,16 @@ export class PostgresStore implements ExchangeStore {
     idempotency: IdempotencyIntent<T> | undefined,
     work: (tx: Transaction, exchange: ExchangeRecord) => Promise<T>,
   ): Promise<T> {
-    return this.run(() =>
-      this.transaction(async (tx) => {
-        const [row] = isId(exchangeId) ? await tx.query<ExchangeRow>(SQL.lockExchange, [exchangeId]) : [];
+    return this.run(async () => {
+      if (!isId(exchangeId)) throw new DomainError('not_found', 'No such exchange.');
+      return this.transaction(async (tx) => {
+        const [row] = await tx.query<ExchangeRow>(SQL.lockExchange, [exchangeId]);
         if (!row) throw new DomainError('not_found', 'No such exchange.');
         if (row.status === 'drawn') throw new DomainError('already_drawn');
         const exchange = rowToExchange(row);
         return idempotency ? this.withIdempotency(tx, idempotency, (tx) => work(tx, exchange)) : work(tx, exchange);
-      }),
-    );
+      });
+    });
   }
 
   /** Claims the key before the work, and records the response after it, in the caller's transaction. */
@@ -411,9 +428,11 @@ function duplicateEmail(participant: ParticipantRecord): DomainError {
 function exclusionErrors(exclusions: Exclusion[], isMember: (id: string) => boolean): FieldError[] {
   const errors: FieldError[] = [];
   exclusions.forEach(({ giverId, receiverId }, index) => {
-    if (!isMember(giverId)) errors.push({ path: `/exclusions/${index}/giverId`, message: 'is not a participant of this exchange' });
-    if (!isMember(receiverId)) {
-      errors.push({ path: `/exclusions/${index}/receiverId`, message: 'is not a participant of this exchange' });
+    const ends = { giverId, receiverId };
+    for (const [field, id] of Object.entries(ends)) {
+      if (!isMember(id)) {
+        errors.push({ path: `/exclusions/${index}/${field}`, message: 'is not a participant of this exchange' });
+      }
     }
     if (giverId.toLowerCase() === receiverId.toLowerCase()) {
       errors.push({ path: `/exclusions/${index}`, message: 'giver and receiver must be different people' });

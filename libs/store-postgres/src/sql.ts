@@ -53,7 +53,8 @@ export const SQL = {
     'insert_participants',
     `WITH inserted AS (
        INSERT INTO participants (exchange_id, id, name, email, email_key, wishlist, joined_at, token_hash)
-       SELECT $1::uuid, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+       SELECT $1::uuid, *
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
        ON CONFLICT (exchange_id, email_key) DO NOTHING
        RETURNING wishlist
      ), added AS (
@@ -167,10 +168,22 @@ export const SQL = {
      UPDATE exchanges SET exclusion_count = (SELECT count(*) FROM inserted) WHERE id = $1`,
   ),
 
+  /**
+   * Stores the draw's pairs whose giver and receiver are both participants of the
+   * exchange, and says how many that was: one join instead of a foreign-key check
+   * per row and column.
+   */
   insertAssignments: statement(
     'insert_assignments',
-    `INSERT INTO assignments (exchange_id, giver_id, receiver_id)
-     SELECT $1::uuid, * FROM unnest($2::uuid[], $3::uuid[])`,
+    `WITH inserted AS (
+       INSERT INTO assignments (exchange_id, giver_id, receiver_id)
+       SELECT $1::uuid, pair.giver_id, pair.receiver_id
+         FROM unnest($2::uuid[], $3::uuid[]) AS pair (giver_id, receiver_id)
+         JOIN participants giver ON giver.exchange_id = $1 AND giver.id = pair.giver_id
+         JOIN participants receiver ON receiver.exchange_id = $1 AND receiver.id = pair.receiver_id
+       RETURNING 1
+     )
+     SELECT count(*)::int AS inserted FROM inserted`,
   ),
 
   markDrawn: statement(
@@ -225,5 +238,8 @@ export const SQL = {
     'UPDATE idempotency_records SET status = $2, sealed_body = $3 WHERE key_hash = $1',
   ),
 
-  purgeIdempotencyRecords: statement('purge_idempotency_records', 'DELETE FROM idempotency_records WHERE created_at < $1'),
+  purgeIdempotencyRecords: statement(
+    'purge_idempotency_records',
+    'DELETE FROM idempotency_records WHERE created_at < $1',
+  ),
 } as const satisfies Record<string, Statement>;
