@@ -388,6 +388,9 @@ function contractSuite(stageName: string): void {
         expect((await api.allParticipants(organizer)).map(({ id }) => id)).toEqual([b, c, d]);
         await expectCounts(organizer, { participantCount: 3, wishlistCount: 0, exclusionCount: 1 });
         expectProblem(await api.call('GET', '/api/v1/me', { token: members[0]?.participantToken }), 401, 'unauthorized');
+        // Their address is free again.
+        const back = await api.addParticipant(organizer, person('Guest', 0));
+        expect(back.participant.id).not.toBe(a);
       });
 
       it('answers 404 for a participant it does not have and 409 after the draw', async () => {
@@ -741,6 +744,26 @@ function contractSuite(stageName: string): void {
         expect(expectStatus<Member>(elsewhere, 201).body.participant.id).not.toBe(first.body.participant.id);
       });
 
+      it('does the work once for concurrent twins with the same key', async () => {
+        const organizer = await api.createExchange();
+        const idempotencyKey = key();
+        const twins = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            api.call('POST', exchangePath(organizer.id, '/participants'), {
+              token: organizer.organizerToken,
+              idempotencyKey,
+              json: { name: 'Twin', email: 'twin@example.com' },
+            }),
+          ),
+        );
+        const created = twins.filter(({ status }) => status === 201);
+        // A twin that finds the first still in flight may be told to retry (409), never to fail otherwise.
+        for (const twin of twins.filter(({ status }) => status !== 201)) expectProblem(twin, 409, 'idempotency_key_in_use');
+        expect(created.length).toBeGreaterThan(0);
+        for (const twin of created) expect(twin.text).toBe(created[0]?.text);
+        expect(await api.dashboard(organizer)).toMatchObject({ participantCount: 1 });
+      });
+
       it('POST /exchanges/:id/join', async () => {
         const organizer = await api.createExchange();
         const idempotencyKey = key();
@@ -917,6 +940,31 @@ function contractSuite(stageName: string): void {
         expect(metrics.body).toMatch(/^# TYPE http_request_duration_seconds histogram$/m);
         expect(metrics.body).toMatch(/^http_request_duration_seconds_bucket\{(?=[^}]*route="\/api\/v1\/exchanges")(?=[^}]*status="201")[^}]*\} \d+$/m);
         expect(metrics.body).toMatch(/^http_request_duration_seconds_count\{/m);
+      });
+
+      it('keeps answers with secrets or private data out of caches', async () => {
+        const organizer = await api.createExchange();
+        const member = await api.addParticipant(organizer, person('Private', 1));
+        for (const [method, path, token] of [
+          ['GET', exchangePath(organizer.id), organizer.organizerToken],
+          ['GET', exchangePath(organizer.id, '/participants.csv'), organizer.organizerToken],
+          ['GET', '/api/v1/me', member.participantToken],
+        ] as const) {
+          const reply = expectStatus(await api.call(method, path, { token }), 200);
+          expect(reply.headers.get('cache-control'), path).toContain('no-store');
+        }
+        const created = expectStatus(await api.call('POST', '/api/v1/exchanges', { json: { name: 'Fresh' } }), 201);
+        expect(created.headers.get('cache-control')).toContain('no-store');
+      });
+
+      it('answers HEAD like GET without a body, and OPTIONS with the allowed methods', async () => {
+        const member = await api.addParticipant(await api.createExchange(), person('Head', 1));
+        for (const [path, token] of [['/healthz', undefined], ['/api/v1/me', member.participantToken]] as const) {
+          const reply = expectStatus(await api.call('HEAD', path, { token }), 200);
+          expect(reply.text).toBe('');
+        }
+        const options = expectStatus(await api.call('OPTIONS', '/api/v1/exchanges'), 204);
+        expect(options.headers.get('allow')).toContain('POST');
       });
 
       it('answers unknown routes with 404 and wrong methods with 405, as problem documents', async () => {
