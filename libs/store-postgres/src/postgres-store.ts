@@ -242,11 +242,14 @@ export class PostgresStore implements ExchangeStore {
           errors,
         );
       }
-      await tx.query(SQL.deleteExclusions, [exchangeId]);
-      await tx.query(SQL.insertExclusions, [
-        exchangeId,
-        replacement.map(({ giverId }) => giverId),
-        replacement.map(({ receiverId }) => receiverId),
+      // Sent together; the server runs them in order.
+      await Promise.all([
+        tx.query(SQL.deleteExclusions, [exchangeId]),
+        tx.query(SQL.insertExclusions, [
+          exchangeId,
+          replacement.map(({ giverId }) => giverId),
+          replacement.map(({ receiverId }) => receiverId),
+        ]),
       ]);
       return replacement.map((exclusion) => ({ ...exclusion }));
     });
@@ -262,8 +265,11 @@ export class PostgresStore implements ExchangeStore {
     // removal, exclusion change or second draw, from any process, can slip in
     // between what the draw read and what it writes.
     return this.write(exchangeId, idempotency, async (tx, exchange) => {
-      const participants = await tx.query<{ id: string; name: string }>(SQL.drawParticipants, [exchangeId]);
-      const exclusions = (await tx.query<ExclusionRow>(SQL.exclusions, [exchangeId])).map(rowToExclusion);
+      const [participants, exclusionRows] = await Promise.all([
+        tx.query<{ id: string; name: string }>(SQL.drawParticipants, [exchangeId]),
+        tx.query<ExclusionRow>(SQL.exclusions, [exchangeId]),
+      ]);
+      const exclusions = exclusionRows.map(rowToExclusion);
       const assignments = compute({ participants, exclusions, rules: { ...exchange.rules } });
       const [stored] = await tx.query<{ inserted: number }>(SQL.insertAssignments, [
         exchangeId,
@@ -381,7 +387,7 @@ export class PostgresStore implements ExchangeStore {
   /**
    * A transaction of statements that need no answer from each other, sent at once:
    * BEGIN, the statements and COMMIT in one round trip. When a statement fails, the
-   * server skips the rest and turns the COMMIT into a rollback.
+   * ones after it fail too (the transaction is aborted) and COMMIT rolls back.
    */
   private async transactionInOneTrip(statements: Array<[Statement, unknown[]]>): Promise<pg.QueryResultRow[][]> {
     return this.withConnection(async (client) => {
