@@ -3,6 +3,7 @@ export * from './errors';
 export * from './port';
 export * from './secrets';
 export * from './ids';
+export * from './bulk';
 export * from './random';
 export * from './draw';
 export * from './validation';
