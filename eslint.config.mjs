@@ -8,8 +8,9 @@ const depConstraints = [
   { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:http', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:stage', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra', 'type:tooling'] },
 ];
 
 // The domain computes; it never touches the disk, the network or a driver.
