@@ -996,6 +996,58 @@ function contractSuite(stageName: string): void {
       });
     });
 
+    describe('writes racing each other', () => {
+      it('lets exactly one of 20 concurrent joins with the same address in', async () => {
+        const organizer = await api.createExchange();
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            api.call('POST', exchangePath(organizer.id, '/join'), {
+              json: { inviteCode: organizer.inviteCode, name: `Racer ${i}`, email: i % 2 === 0 ? 'racer@example.com' : 'RACER@example.com' },
+            }),
+          ),
+        );
+        expect(replies.filter(({ status }) => status === 201)).toHaveLength(1);
+        for (const reply of replies.filter(({ status }) => status !== 201)) expectProblem(reply, 409, 'duplicate_email');
+        expect(await api.dashboard(organizer)).toMatchObject({ participantCount: 1 });
+      });
+
+      it('draws everybody who got in before the draw and nobody after it', async () => {
+        const organizer = await api.createExchange();
+        const founders: Member[] = [];
+        for (let i = 0; i < 4; i++) founders.push(await api.addParticipant(organizer, person('Founder', i)));
+        const draw = api.call('POST', exchangePath(organizer.id, '/draw'), { token: organizer.organizerToken });
+        const joins = Array.from({ length: 12 }, (_, i) => api.call('POST', exchangePath(organizer.id, '/join'), { json: { inviteCode: organizer.inviteCode, ...person('Latecomer', i) } }));
+        expectStatus(await draw, 200);
+        const joined: Member[] = [];
+        for (const reply of await Promise.all(joins)) {
+          if (reply.status === 201) joined.push(reply.body as Member);
+          else expectProblem(reply, 409, 'already_drawn');
+        }
+        // Whoever got in is part of the one draw: everybody listed gives and receives.
+        const everybody = [...founders, ...joined];
+        expect((await api.allParticipants(organizer)).map(({ id }) => id).sort()).toEqual(ids(everybody).sort());
+        expectValidAssignment(await readAssignment(api, everybody), ids(everybody), []);
+      });
+
+      it('never keeps an exclusion of a participant removed at the same time', async () => {
+        const { organizer, members } = await exchangeWith(6);
+        const [leaver, ...stayers] = ids(members) as [string, ...string[]];
+        const exclusions = stayers.flatMap((other) => [
+          { giverId: leaver, receiverId: other },
+          { giverId: other, receiverId: leaver },
+        ]);
+        const [put, removal] = await Promise.all([
+          api.call('PUT', exchangePath(organizer.id, '/exclusions'), { token: organizer.organizerToken, json: { exclusions } }),
+          api.call('DELETE', exchangePath(organizer.id, `/participants/${leaver}`), { token: organizer.organizerToken }),
+        ]);
+        expectStatus(removal, 204);
+        // The exclusions landed first (and went with the participant) or came second and named a stranger.
+        if (put.status !== 200) expectProblem(put, 422, 'validation_failed');
+        expect(await api.exclusions(organizer)).toEqual([]);
+        await expectCounts(organizer, { participantCount: 5, wishlistCount: 0, exclusionCount: 0 });
+      });
+    });
+
     describe('the participant limit', () => {
       it('holds 10,000 participants and refuses the next one with 409 participant_limit', async () => {
         const organizer = await api.createExchange({ name: 'Full house' });

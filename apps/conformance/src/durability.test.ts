@@ -27,6 +27,8 @@ import { STAGES } from './stages';
 /** Requests in flight at once: enough to make writers contend, few enough for 2 cores. */
 const CONCURRENCY = 50;
 const WRITES = 200;
+/** An idle stage has nothing to drain: it should be gone well within this. */
+const STOP_AFTER_SIGTERM_MS = 15_000;
 
 for (const stage of STAGES) durabilitySuite(stage);
 
@@ -218,6 +220,15 @@ function durabilitySuite(stageName: string): void {
       stage = await startStage(stageName, dataDir);
       expect((await api().allParticipants(organizer)).map(({ email }) => email)).toEqual(rows.map(([, email]) => email));
       await expectCrowdIntact();
+    });
+
+    it('exits 0 when SIGTERM reaches npm alone, as `docker stop` sends it to the first process', async () => {
+      const stopping = stage as StageProcess;
+      stopping.terminateNpm();
+      // npm passes SIGTERM to the shell running its script; unless that shell has exec'd
+      // the stage runner, the runner never hears of it and npm ends by the signal.
+      expect(await stopping.npmExited(), 'how `npm run stage` ended').toEqual({ code: 0, signal: null });
+      await stopping.exited(STOP_AFTER_SIGTERM_MS);
     });
   });
 }
