@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -73,8 +73,12 @@ function stageEnvironment(): NodeJS.ProcessEnv {
 }
 
 /** A fresh, empty data directory for one stage process (or for several in turn). */
-export function makeDataDir(stage: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `santa-conformance-${stage}-`));
+export async function makeDataDir(stage: string): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), `santa-conformance-${stage}-`));
+  // Run as root, a stage starts PostgreSQL as another user, which must reach its own
+  // directory inside this one.
+  await chmod(dataDir, 0o755);
+  return dataDir;
 }
 
 export function removeDataDir(dataDir: string): Promise<void> {
