@@ -1,0 +1,195 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { CompareOptions } from './args';
+import { durationSeconds, rampRates } from './args';
+import { deriveCapacity } from './capacity';
+import { Lab } from './lab';
+import type { LoadRunner } from './load-runner';
+import { gitState, isoNow, loadAverage, machineInfo } from './machine';
+import { descendantsNamed, UsageMeter, type GroupSpec } from './proc';
+import { renderComparisonMarkdown, renderComparisonSvg } from './report';
+import type { ComparisonResult, DatasetRecord, GroupRecord, RunRecord } from './result';
+import { startTarget } from './target-process';
+import { targetSpec, type TargetSpec } from './targets';
+
+export interface CompareDependencies {
+  runLoad: LoadRunner;
+  /** Versions of k6 and whatever else the load runner knows, for the machine record. */
+  loadVersions?: Record<string, string>;
+  /** Shared services and loaded data; a fresh lab (disposed at the end) when absent. */
+  lab?: Lab;
+  log?: (line: string) => void;
+  /** The command recorded in the result. */
+  command: string;
+  notes?: string[];
+}
+
+/**
+ * Runs one comparison: the same dataset in every target, then rounds alternating the
+ * targets, each run a fresh process that is warmed up (discarded), measured and
+ * stopped. Returns the raw record; `writeComparison` turns it into files.
+ */
+export async function runComparison(options: CompareOptions, deps: CompareDependencies): Promise<ComparisonResult> {
+  const log = deps.log ?? (() => undefined);
+  const ownLab = deps.lab === undefined;
+  const lab = deps.lab ?? new Lab(join(tmpdir(), `santa-compare-${process.pid}-${Date.now()}`), log);
+  const startedAt = isoNow();
+  const git = gitState();
+  const machine = machineInfo({});
+  const specs = options.targets.map(targetSpec);
+  const isCapacity = options.scenario === 'capacity';
+  try {
+    await lab.ensureServices(specs.flatMap((spec) => spec.services));
+    const drawnRate = drawnRateFor(options);
+    const dataset: DatasetRecord = { seed: options.seed, participants: options.participants, drawnRate, rows: null, tokensInFile: 0, loads: [] };
+    const data = { participants: options.participants, seed: options.seed, drawnRate };
+    for (const spec of specs) {
+      log(`loading ${options.participants} participants into ${spec.name}`);
+      const loaded = await lab.loadData(spec, data, log);
+      dataset.rows ??= loaded.rows;
+      dataset.loads.push({ target: spec.name, seconds: loaded.seconds, how: loaded.how });
+      if (loaded.seconds > 0) log(`${spec.name}: loaded in ${loaded.seconds.toFixed(1)} s`);
+    }
+    const tokens = await lab.tokensFile(data);
+    dataset.tokensInFile = tokens.count;
+
+    const runs: RunRecord[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const spec of specs) {
+        log(`round ${round}/${options.rounds}: ${spec.name}`);
+        runs.push(await runOnce(spec, round, options, lab, tokens.path, deps));
+        const last = runs[runs.length - 1] as RunRecord;
+        log(
+          `  ${spec.name}: ${last.measured.rps.toFixed(0)} req/s, p95 ${last.measured.p95Ms.toFixed(2)} ms, errors ${(last.measured.errorRate * 100).toFixed(2)}%, dropped ${last.measured.droppedIterations}` +
+            (last.capacity ? `, capacity ${last.capacity.rate} req/s` : ''),
+        );
+      }
+    }
+
+    machine.versions = { ...machine.versions, ...deps.loadVersions };
+    if (lab.postgres) machine.versions.postgres = lab.postgres.version.replace(/^postgres \(PostgreSQL\) /, '');
+    if (lab.redis) machine.versions.redis = /v=(\S+)/.exec(lab.redis.version)?.[1] ?? lab.redis.version;
+    machine.loadAverageAtEnd = loadAverage();
+    return {
+      schema: 'santa-compare/1',
+      name: options.name,
+      command: deps.command,
+      git,
+      startedAt,
+      finishedAt: isoNow(),
+      machine,
+      settings: {
+        targets: options.targets,
+        scenario: options.scenario,
+        participants: options.participants,
+        rounds: options.rounds,
+        rate: isCapacity ? null : options.rate,
+        ramp: isCapacity ? { ...options.ramp, rates: rampRates(options.ramp) } : null,
+        duration: options.duration,
+        warmup: options.warmup,
+        seed: options.seed,
+      },
+      dataset,
+      runs,
+      notes: deps.notes ?? [],
+    };
+  } finally {
+    if (ownLab) await lab.dispose();
+  }
+}
+
+/** Joining needs exchanges that are still open; every other workload reads drawn ones. */
+export function drawnRateFor(options: Pick<CompareOptions, 'scenario' | 'ramp'>): number {
+  return options.scenario === 'mixed' || (options.scenario === 'capacity' && options.ramp.workload === 'mixed') ? 0.9 : 1;
+}
+
+async function runOnce(spec: TargetSpec, round: number, options: CompareOptions, lab: Lab, tokensFile: string, deps: CompareDependencies): Promise<RunRecord> {
+  const data = { participants: options.participants, seed: options.seed, drawnRate: drawnRateFor(options) };
+  const location = lab.locationFor(spec, data);
+  const env: Record<string, string> = {};
+  if (location?.kind === 'postgres') env.DATABASE_URL = location.connectionString;
+  if (spec.services.includes('redis') && lab.redis) {
+    env.REDIS_URL = lab.redis.url;
+    await lab.flushRedis();
+  }
+  const dataDir = lab.stageDataDir(spec.name, data);
+  const runDir = join(lab.workDir, 'runs', `${options.name}-${spec.name}-${round}`);
+  mkdirSync(runDir, { recursive: true });
+
+  const startedAt = isoNow();
+  const target = await startTarget({ spec, dataDir, env, data, logFile: join(runDir, 'stderr.log') });
+  try {
+    const isCapacity = options.scenario === 'capacity';
+    // The warm-up runs the same scenario at a rate every target holds: JIT, caches and
+    // connection pools settle before anything is measured.
+    await deps.runLoad({
+      scenario: isCapacity ? options.ramp.workload : options.scenario,
+      baseUrl: target.url,
+      tokensFile,
+      rate: isCapacity ? options.ramp.startRate : options.rate,
+      duration: options.warmup,
+      summaryFile: join(runDir, 'warmup-summary.json'),
+    });
+
+    const groups: Record<string, GroupSpec> = {
+      app: { roots: () => [target.pid], exclude: () => descendantsNamed(target.pid, 'nginx') },
+      nginx: { roots: () => descendantsNamed(target.pid, 'nginx') },
+      k6: { roots: () => descendantsNamed(process.pid, 'k6'), reapedBy: process.pid },
+    };
+    const postgresPid = lab.postgres?.pid;
+    if (spec.services.includes('postgres') && postgresPid !== undefined) groups.postgres = { roots: () => [postgresPid] };
+    const redisPid = lab.redis?.pid;
+    if (spec.services.includes('redis') && redisPid !== undefined) groups.redis = { roots: () => [redisPid] };
+
+    const meter = new UsageMeter(groups);
+    meter.start();
+    const outcome = await deps
+      .runLoad({
+        scenario: options.scenario,
+        baseUrl: target.url,
+        tokensFile,
+        ...(isCapacity ? { ramp: { ...options.ramp, stepSeconds: durationSeconds(options.duration) } } : { rate: options.rate, duration: options.duration }),
+        summaryFile: join(runDir, 'summary.json'),
+      })
+      .catch((error: unknown) => {
+        meter.stop();
+        throw error;
+      });
+    const usage = meter.stop();
+    const requests = outcome.measured.requests;
+    const records: Record<string, GroupRecord> = {};
+    for (const [name, one] of Object.entries(usage)) {
+      // nginx appears only in stages that run it.
+      if (name === 'nginx' && one.pids.length === 0 && one.cpuSeconds === 0) continue;
+      records[name] = { ...one, cpuSecondsPer1kRequests: requests > 0 ? (one.cpuSeconds / requests) * 1000 : Number.NaN };
+    }
+    return {
+      target: spec.name,
+      round,
+      startedAt,
+      startupSeconds: target.startupSeconds,
+      measured: outcome.measured,
+      capacity: outcome.steps ? deriveCapacity(outcome.steps) : null,
+      groups: records,
+      k6Summary: outcome.summary,
+    };
+  } finally {
+    await target.stop();
+  }
+}
+
+/** Writes `<name>.json`, `<name>.md` and `<name>.svg`; returns their paths. */
+export function writeComparison(result: ComparisonResult, outDir: string): { json: string; markdown: string; svg: string } {
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const paths = { json: join(dir, `${result.name}.json`), markdown: join(dir, `${result.name}.md`), svg: join(dir, `${result.name}.svg`) };
+  writeFileSync(paths.json, `${JSON.stringify(result, null, 2)}\n`);
+  writeRendered(result, paths);
+  return paths;
+}
+
+export function writeRendered(result: ComparisonResult, paths: { markdown: string; svg: string }): void {
+  writeFileSync(paths.markdown, renderComparisonMarkdown(result));
+  writeFileSync(paths.svg, renderComparisonSvg(result));
+}

@@ -1,0 +1,91 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  clockTicksPerSecond,
+  descendantsNamed,
+  groupTicks,
+  parseProcStat,
+  processTree,
+  readAllProcStats,
+  readMemoryBytes,
+  readProcStat,
+  readStatusKiB,
+  UsageMeter,
+} from './proc';
+
+function burnCpu(ms: number): void {
+  const until = performance.now() + ms;
+  let x = 0;
+  while (performance.now() < until) x += Math.sqrt(x + 1);
+  expect(x).toBeGreaterThan(0);
+}
+
+describe('/proc readers', () => {
+  it('parses a stat line whose command name holds spaces and parentheses', () => {
+    const line = '4242 (odd) name (x)) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 30 7 3 20 0 1 0 12345 1000 200';
+    expect(parseProcStat(line)).toEqual({ pid: 4242, ppid: 17, name: 'odd) name (x)', ownTicks: 280, childTicks: 10 });
+  });
+
+  it('rejects text that is not a stat line', () => {
+    expect(() => parseProcStat('nothing here')).toThrow(/not a \/proc stat line/);
+  });
+
+  it('reads this process: its parent, its CPU time growing, its memory', () => {
+    const before = readProcStat(process.pid);
+    expect(before?.pid).toBe(process.pid);
+    expect(before?.ppid).toBe(process.ppid);
+    burnCpu(150);
+    const after = readProcStat(process.pid);
+    expect(after?.ownTicks).toBeGreaterThan(before?.ownTicks ?? Infinity);
+    expect(readMemoryBytes(process.pid)).toBeGreaterThan(1024 * 1024);
+    expect(readStatusKiB(process.pid, 'VmHWM')).toBeGreaterThanOrEqual((readStatusKiB(process.pid, 'VmRSS') ?? Infinity) - 4096);
+  });
+
+  it('answers null for a process that is gone', () => {
+    const gone = spawnSync('true').pid as number;
+    expect(readProcStat(gone)).toBeNull();
+    expect(readMemoryBytes(gone)).toBeNull();
+  });
+
+  it('knows the clock tick rate', () => {
+    expect(clockTicksPerSecond()).toBeGreaterThan(0);
+  });
+
+  it('finds a child and a grandchild in the process tree', async () => {
+    const child = spawn('sh', ['-c', 'sleep 30 & wait'], { stdio: 'ignore', detached: true });
+    try {
+      let tree: number[] = [];
+      for (let attempt = 0; attempt < 100 && tree.length < 3; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        tree = processTree([process.pid]);
+      }
+      expect(tree).toContain(child.pid);
+      expect(descendantsNamed(process.pid, 'sleep').length).toBe(1);
+      expect(groupTicks([child.pid as number]).pids.length).toBe(2);
+    } finally {
+      // The shell leads its own process group: one signal ends it and its sleep.
+      process.kill(-(child.pid as number), 'SIGKILL');
+    }
+  });
+
+  it('meters a group, and a child that starts and exits inside the window through its reaper', async () => {
+    const stats = readAllProcStats();
+    expect(stats.get(process.pid)?.name).toBeTruthy();
+    const meter = new UsageMeter({
+      self: { roots: () => [process.pid] },
+      children: { roots: () => descendantsNamed(process.pid, 'node'), reapedBy: process.pid },
+    }, 50);
+    meter.start();
+    burnCpu(100);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', 'const t = Date.now() + 300; let x = 0; while (Date.now() < t) x++;'], { stdio: 'ignore' });
+      child.once('exit', () => resolve());
+      child.once('error', reject);
+    });
+    const usage = meter.stop();
+    expect(usage.self?.cpuSeconds).toBeGreaterThan(0);
+    expect(usage.children?.cpuSeconds).toBeGreaterThan(0);
+    expect(usage.self?.peakMemoryBytes).toBeGreaterThan(1024 * 1024);
+    expect(usage.self?.pids).toContain(process.pid);
+  });
+});

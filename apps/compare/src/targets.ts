@@ -1,0 +1,53 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REFERENCE_TARGETS } from './args';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const stagesDir = join(repoRoot, 'stages');
+
+export type ServiceName = 'postgres' | 'redis';
+export type StoreKind = 'csv' | 'sqlite' | 'postgres';
+
+export interface TargetSpec {
+  name: string;
+  kind: 'stage' | 'reference';
+  /** Services the target's process needs; the comparison starts them once and shares them. */
+  services: ServiceName[];
+  /** Where a stage keeps its data, so the runner can load the dataset before starting it. */
+  store: StoreKind | null;
+}
+
+interface StageManifest {
+  dependencies?: Record<string, string>;
+  stage?: { services?: ServiceName[] };
+}
+
+const STORE_PACKAGES: Array<[string, StoreKind]> = [
+  ['@santa/store-postgres', 'postgres'],
+  ['@santa/store-sqlite', 'sqlite'],
+  ['@santa/store-csv', 'csv'],
+];
+
+/** The stages found under stages/, in ladder order. */
+export function stageNames(): string[] {
+  return readdirSync(stagesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(stagesDir, entry.name, 'src/main.ts')))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+export function knownTargets(): string[] {
+  return [...stageNames(), ...REFERENCE_TARGETS];
+}
+
+export function targetSpec(name: string): TargetSpec {
+  if ((REFERENCE_TARGETS as readonly string[]).includes(name)) return { name, kind: 'reference', services: [], store: null };
+  const manifestPath = join(stagesDir, name, 'package.json');
+  if (!existsSync(manifestPath)) throw new Error(`unknown target "${name}"`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as StageManifest;
+  const dependencies = manifest.dependencies ?? {};
+  const store = STORE_PACKAGES.find(([pkg]) => pkg in dependencies)?.[1] ?? null;
+  if (store === null) throw new Error(`stage ${name} depends on no store package the runner knows how to load`);
+  return { name, kind: 'stage', services: manifest.stage?.services ?? [], store };
+}
