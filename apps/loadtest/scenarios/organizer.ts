@@ -1,0 +1,14 @@
+/**
+ * organizer: whole organizer sessions, each an iteration: create an exchange, add
+ * participants one by one, draw. All writes, and it needs no token file: it makes its
+ * own exchanges. RATE counts sessions per second, each of them several requests.
+ */
+import { fixedRateScenario } from './lib/scenario.ts';
+import { organizer } from './lib/workloads.ts';
+
+const scenario = fixedRateScenario('organizer', organizer);
+
+export const options = scenario.options;
+export const setup = scenario.setup;
+export default scenario.run;
+export const handleSummary = scenario.handleSummary;
