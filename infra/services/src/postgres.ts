@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from './ports';
 import { runCommand, startProcess, waitFor, type ServiceProcess } from './process';
 
@@ -72,6 +72,27 @@ async function chownTree(path: string, user: { uid: number; gid: number }): Prom
   }
 }
 
+/**
+ * The server user must be able to reach its data directory. The directory itself and
+ * its parent (a stage's data directory, often made with `mktemp -d`, mode 0700) are
+ * ours to open for traversal; a locked directory further up is the caller's to fix.
+ */
+async function ensureReachable(dataDir: string): Promise<void> {
+  for (const dir of [dataDir, dirname(dataDir)]) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+  }
+  for (let dir = dirname(dirname(dataDir)); dir !== dirname(dir); dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as an unprivileged user and cannot reach ${dataDir}: ${dir} is not searchable by others. ` +
+          'Choose a data directory elsewhere (for example under /tmp), or allow traversal with chmod o+x.',
+      );
+    }
+  }
+}
+
 export async function startPostgres(options: PostgresOptions = {}): Promise<RunningPostgres> {
   const bin = postgresBinDir();
   const user = serverUser();
@@ -80,7 +101,10 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   const port = options.port ?? (await freePort());
   const version = runCommand(join(bin, 'postgres'), ['--version']).trim();
 
-  if (user) await chownTree(dataDir, user);
+  if (user) {
+    await ensureReachable(dataDir);
+    await chownTree(dataDir, user);
+  }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     runCommand(join(bin, 'initdb'), ['-D', dataDir, '-U', 'santa', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'], user);
   }
