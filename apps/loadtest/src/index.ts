@@ -15,4 +15,6 @@ export {
   type LatencyMs,
   type RouteStats,
 } from './summary';
-export { assertLoopback, createSmokeTokens, type DatasetTokens } from './tokens';
+export { assertLoopback, createSmokeTokens } from './tokens';
+/** The token file the scenarios read, as the dataset generator writes it. */
+export type { DatasetTokens } from '@santa/dataset';

@@ -180,3 +180,31 @@ describe('a POST that fails on the way', () => {
     }
   });
 });
+
+describe('aborting a run', () => {
+  it('stops k6 as Ctrl-C does: the run ends early and its summary is still written', async () => {
+    const { server, url } = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    try {
+      const controller = new AbortController();
+      let output = '';
+      setTimeout(() => controller.abort(), 1_500);
+      const result = await runScenario({
+        scenario: 'reveal',
+        baseUrl: url,
+        tokensFile,
+        env: { ...quick, DURATION: '60s' },
+        summaryFile: join(dir, 'aborted.json'),
+        signal: controller.signal,
+        onOutput: (chunk) => {
+          output += chunk;
+        },
+      });
+      expect(result.exitCode).toBe(K6_EXIT.aborted);
+      expect(result.wallSeconds).toBeLessThan(30);
+      expect(result.summary?.iterations).toBeGreaterThan(0);
+      expect(output).toContain('reveal: constant-arrival-rate, 2/s for 60s');
+    } finally {
+      await close(server);
+    }
+  });
+});

@@ -14,6 +14,8 @@ export const K6_EXIT = {
   ok: 0,
   /** Some threshold failed: over the SLO (expected on the upper steps of a capacity run). */
   thresholdsFailed: 99,
+  /** Stopped early by SIGINT (an aborted runScenario); the summary is still written. */
+  aborted: 105,
   /** The script threw: a refused BASE_URL, a stage that is not ready, a bad token file. */
   scriptError: 107,
 } as const;
@@ -27,7 +29,7 @@ export interface RunScenarioOptions {
   baseUrl: string;
   /** The DatasetTokens JSON; every scenario but organizer needs one. */
   tokensFile?: string;
-  /** More knobs: RATE, DURATION, PRE_ALLOCATED_VUS, MAX_VUS, SLO_P95_MS, START_RATE, MAX_RATE, RAMP_DURATION, STEPS, WORKLOAD. */
+  /** Any other knob of the scenarios (the Knobs table of apps/loadtest/README.md): RATE, DURATION, ... */
   env?: Record<string, string | number>;
   /** Where k6 writes the full summary JSON; replaced if it exists. */
   summaryFile: string;
@@ -79,7 +81,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<K6RunRes
   for (const [name, value] of Object.entries(options.env ?? {})) env[name] = String(value);
 
   const started = performance.now();
-  const child = spawn(binary, ['run', '--quiet', '--no-usage-report', scenarioScript(options.scenario)], {
+  // No REST API server (`--address ''`): nothing here reads it, and k6 runs started at
+  // the same time would compete for its port.
+  const child = spawn(binary, ['run', '--quiet', '--no-usage-report', '--address', '', scenarioScript(options.scenario)], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

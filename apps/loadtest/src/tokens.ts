@@ -1,14 +1,4 @@
-/**
- * The token file k6 reads: what the dataset generator writes beside the data it
- * loads into a stage, so the load test can act as the people in it.
- */
-export interface DatasetTokens {
-  seed: number;
-  participants: number;
-  exchanges: Array<{ id: string; organizerToken: string; inviteCode: string; drawn: boolean }>;
-  /** One per participant, in generation order. */
-  participantTokens: string[];
-}
+import type { DatasetTokens } from '@santa/dataset';
 
 /** Exchanges the smoke data holds; the first is drawn, the others stay open for joins. */
 const SMOKE_EXCHANGES = 2;

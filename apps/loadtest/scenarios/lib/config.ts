@@ -1,23 +1,8 @@
 /**
- * Every knob of the scenarios, in one place. Each is read from the environment: the
- * process environment or `k6 run -e NAME=value`. A knob that is set but malformed stops
- * the run before any request is sent.
- *
- * | knob              | default                 | meaning                                                        |
- * |-------------------|-------------------------|----------------------------------------------------------------|
- * | BASE_URL          | http://127.0.0.1:3000   | the stage under test; loopback only (127.0.0.0/8 or [::1])     |
- * | TOKENS_FILE       | (required but organizer)| DatasetTokens JSON; absolute, or relative to the working dir   |
- * | SUMMARY_FILE      | (none)                  | where to write the full summary JSON                           |
- * | RATE              | 100                     | fixed-rate scenarios: iterations started per second            |
- * | DURATION          | 30s                     | fixed-rate scenarios: how long to hold RATE                    |
- * | PRE_ALLOCATED_VUS | 20                      | VUs made before the start (making one mid-run costs a pause)   |
- * | MAX_VUS           | 200                     | VUs k6 may grow to; past them iterations are dropped           |
- * | SLO_P95_MS        | 50                      | the latency objective: p95 of request duration below this      |
- * | START_RATE        | 50                      | capacity: rate of the first step                               |
- * | MAX_RATE          | 1000                    | capacity: rate of the last step                                |
- * | RAMP_DURATION     | 60s                     | capacity: all steps together                                   |
- * | STEPS             | 6                       | capacity: how many equal steps from START_RATE to MAX_RATE     |
- * | WORKLOAD          | reveal                  | capacity: which workload to ramp (reveal, dashboard, mixed)    |
+ * The knobs of the scenarios, read from the environment (the process environment or
+ * `k6 run -e NAME=value`). What each one means is documented in one place, the
+ * "Knobs" table of apps/loadtest/README.md; the defaults are the ones below. A knob
+ * that is set but malformed stops the run before any request is sent.
  */
 
 export interface Config {

@@ -48,7 +48,9 @@ export function textReport(data: SummaryData, plan: RunPlan): string {
     plan.steps === undefined
       ? `${plan.rate}/s for ${seconds(plan.durationMs ?? 0)}`
       : `${plan.steps.length} steps from ${plan.steps[0]?.rate}/s to ${plan.steps[plan.steps.length - 1]?.rate}/s, ${seconds(plan.steps[0]?.durationMs ?? 0)} each`;
-  lines.push(`${plan.scenario} (${plan.workload}): ${plan.executor}, ${shape}, against ${plan.baseUrl}`, '');
+  const title = plan.workload === plan.scenario ? plan.scenario : `${plan.scenario} (${plan.workload})`;
+  lines.push(`${title}: ${plan.executor}, ${shape}, against ${plan.baseUrl}`, '');
+  if (metric('iterations', 'count') === 0) lines.push('  No iteration ran: see the error above.', '');
   lines.push(
     `  requests ${metric(scoped('http_reqs'), 'count')} (${metric(scoped('http_reqs'), 'rate').toFixed(1)}/s)` +
       `   failed ${percent(metric(scoped('http_req_failed'), 'rate'))}` +
