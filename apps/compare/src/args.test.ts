@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RAMP, durationSeconds, parseCompareArgs, UsageError } from './args';
+import { parseDatasetArgs } from './dataset';
+import { parseLadderArgs } from './ladder';
 
 const known = ['01-csv', '02-sqlite', '03-postgres', 'ceiling', 'bare-node'];
 const parse = (line: string) => parseCompareArgs(line.split(' ').filter(Boolean), known);
@@ -71,5 +73,55 @@ describe('compare arguments', () => {
     expect(durationSeconds('2m')).toBe(120);
     expect(durationSeconds('500ms')).toBe(0.5);
     expect(() => durationSeconds('0s')).toThrow(/positive/);
+  });
+});
+
+describe('dataset arguments', () => {
+  it('opens a directory for the file stages and a URL for the database ones', () => {
+    expect(parseDatasetArgs(['--stage', '02-sqlite', '--data', '/tmp/d', '--participants', '1m', '--tokens', '/tmp/t.json'])).toEqual({
+      location: { kind: 'sqlite', dataDir: '/tmp/d' },
+      participants: 1_000_000,
+      seed: 1,
+      drawnRate: 1,
+      tokensFile: '/tmp/t.json',
+    });
+    expect(parseDatasetArgs(['--stage', '03-postgres', '--data', 'postgres://santa@127.0.0.1:5432/santa', '--participants', '10', '--seed', '4', '--drawn-rate', '0.5', '--tokens', 't.json'])).toMatchObject({
+      location: { kind: 'postgres', connectionString: 'postgres://santa@127.0.0.1:5432/santa' },
+      seed: 4,
+      drawnRate: 0.5,
+    });
+  });
+
+  it.each([
+    [['--stage', '02-sqlite', '--data', 'd', '--participants', '10'], /are required/],
+    [['--stage', '09-x', '--data', 'd', '--participants', '10', '--tokens', 't'], /unknown stage/],
+    [['--stage', '03-postgres', '--data', '/tmp/d', '--participants', '10', '--tokens', 't'], /must be a postgres:\/\/ URL/],
+    [['--stage', '02-sqlite', '--data', 'd', '--participants', '10', '--tokens', 't', '--drawn-rate', '2'], /--drawn-rate/],
+    [['--stage', '02-sqlite', '--data', 'd', '--participants', '10', '--tokens', 't', '--extra'], /Unknown option/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseDatasetArgs(argv)).toThrow(message);
+  });
+});
+
+describe('ladder arguments', () => {
+  const stages = ['01-csv', '02-sqlite', '03-postgres', '04-redis-cache'];
+
+  it('runs everything by default, and a smoke run with --quick', () => {
+    const full = parseLadderArgs([], stages);
+    expect(full.kind === 'run' && full.options).toMatchObject({ stages, participants: 100_000, sizes: [1_000, 10_000, 100_000, 1_000_000], rounds: 3, parts: ['pairs', 'capacity', 'growth'] });
+    const quick = parseLadderArgs(['--quick', '--stages', '02-sqlite,03-postgres', '--parts', 'growth'], stages);
+    expect(quick.kind === 'run' && quick.options).toMatchObject({ stages: ['02-sqlite', '03-postgres'], participants: 10_000, sizes: [1_000, 10_000], rounds: 2, duration: '5s', parts: ['growth'] });
+    expect(parseLadderArgs(['--render'], stages)).toEqual({ kind: 'render', outDir: 'docs/results' });
+  });
+
+  it.each([
+    [['--stages', '02-sqlite,07-x'], /unknown stage "07-x"/],
+    [['--sizes', '1000,100'], /--sizes must increase/],
+    [['--parts', 'pairs,speed'], /--parts takes/],
+    [['--rounds', '1'], /--rounds/],
+    [['--duration', 'long'], /a duration looks like/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseLadderArgs(argv, stages)).toThrow(UsageError);
+    expect(() => parseLadderArgs(argv, stages)).toThrow(message);
   });
 });

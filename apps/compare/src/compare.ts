@@ -67,9 +67,7 @@ export async function runComparison(options: CompareOptions, deps: CompareDepend
       }
     }
 
-    machine.versions = { ...machine.versions, ...deps.loadVersions };
-    if (lab.postgres) machine.versions.postgres = lab.postgres.version.replace(/^postgres \(PostgreSQL\) /, '');
-    if (lab.redis) machine.versions.redis = /v=(\S+)/.exec(lab.redis.version)?.[1] ?? lab.redis.version;
+    machine.versions = { ...machine.versions, ...deps.loadVersions, ...serviceVersions(lab) };
     machine.loadAverageAtEnd = loadAverage();
     return {
       schema: 'santa-compare/1',
@@ -97,6 +95,14 @@ export async function runComparison(options: CompareOptions, deps: CompareDepend
   } finally {
     if (ownLab) await lab.dispose();
   }
+}
+
+/** PostgreSQL's and Redis's versions, for those the lab runs. */
+export function serviceVersions(lab: Lab): Record<string, string> {
+  const versions: Record<string, string> = {};
+  if (lab.postgres) versions.postgres = lab.postgres.version.replace(/^postgres \(PostgreSQL\) /, '');
+  if (lab.redis) versions.redis = /v=(\S+)/.exec(lab.redis.version)?.[1] ?? lab.redis.version;
+  return versions;
 }
 
 /** Joining needs exchanges that are still open; every other workload reads drawn ones. */

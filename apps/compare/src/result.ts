@@ -106,8 +106,10 @@ export interface LadderResult {
   machine: MachineInfo;
   /** File names (without extension) of the comparisons, beside ladder.json. */
   comparisons: string[];
-  /** The capacity comparison of every stage, if it ran. */
+  /** The capacity comparison of the stages and references on `reveal`, if it ran. */
   capacity: string | null;
+  /** The capacity comparison on `dashboard` (the organizers' read the cache serves too), if it ran. */
+  capacityDashboard: string | null;
   growth: GrowthSeries | null;
   notes: string[];
 }
