@@ -45,27 +45,38 @@ export function capacityRatio(result: ComparisonResult, target: string, baseline
   return spread(ratios);
 }
 
-/** Median p95 per stage and size of the growth series; NaN where the stage did not run. */
-export function growthTable(ladder: LadderResult, files: ComparisonFiles): { sizes: number[]; stages: string[]; p95: Map<string, number[]>; loads: Map<string, Array<number | null>> } {
+export interface GrowthTable {
+  sizes: number[];
+  stages: string[];
+  /** Median p95 per stage, one per size; NaN where the stage did not run. */
+  p95: Map<string, number[]>;
+  /** Seconds the dataset took to write, per stage and size; null where it was not written. */
+  loads: Map<string, Array<number | null>>;
+  /** The file each figure came from, per stage and size. */
+  sources: Map<string, Array<string | null>>;
+}
+
+export function growthTable(ladder: LadderResult, files: ComparisonFiles): GrowthTable {
   const growth = ladder.growth;
-  const p95 = new Map<string, number[]>();
-  const loads = new Map<string, Array<number | null>>();
-  if (!growth) return { sizes: [], stages: [], p95, loads };
+  const table: GrowthTable = { sizes: growth?.sizes ?? [], stages: growth?.stages ?? [], p95: new Map(), loads: new Map(), sources: new Map() };
+  if (!growth) return table;
   for (const stage of growth.stages) {
-    p95.set(stage, []);
-    loads.set(stage, []);
+    table.p95.set(stage, []);
+    table.loads.set(stage, []);
+    table.sources.set(stage, []);
   }
   for (const size of growth.sizes) {
-    const file = growth.files[String(size)];
-    const result = file ? files.get(file) : undefined;
+    const results = (growth.files[String(size)] ?? []).map((name) => need(files, name));
     for (const stage of growth.stages) {
+      const result = results.find((candidate) => candidate.settings.targets.includes(stage));
       const runs = result?.runs.filter((run) => run.target === stage) ?? [];
-      p95.get(stage)?.push(median(runs.map((run) => run.measured.p95Ms)));
+      table.p95.get(stage)?.push(median(runs.map((run) => run.measured.p95Ms)));
       const load = result?.dataset.loads.find((one) => one.target === stage);
-      loads.get(stage)?.push(load && load.seconds > 0 ? load.seconds : null);
+      table.loads.get(stage)?.push(load && load.seconds > 0 ? load.seconds : null);
+      table.sources.get(stage)?.push(result?.name ?? null);
     }
   }
-  return { sizes: growth.sizes, stages: growth.stages, p95, loads };
+  return table;
 }
 
 export interface TargetCheck {
@@ -105,11 +116,12 @@ export function checkTargets(ladder: LadderResult, files: ComparisonFiles): Targ
       continue;
     }
     const r = ratio(series[series.length - 1] as number, series[0] as number);
+    const sources = growth.sources.get(stage) ?? [];
     checks.push({
       target: `p95 at ${fmt(last, 0)} / p95 at ${fmt(first, 0)} participants, ${stage} ≤ 1.5`,
       figure: Number.isFinite(r) ? `${x(r)} (${fmt(series[series.length - 1], 2)} ms against ${fmt(series[0], 2)} ms)` : 'not measured',
       met: Number.isFinite(r) ? r <= 1.5 : null,
-      source: ladder.growth ? `${ladder.growth.files[String(last)] ?? '–'}.md, ${ladder.growth.files[String(first)] ?? '–'}.md` : '–',
+      source: Number.isFinite(r) ? `${sources[sources.length - 1]}.md, ${sources[0]}.md` : '–',
     });
   }
   const million = growth.sizes.indexOf(1_000_000);
@@ -119,7 +131,7 @@ export function checkTargets(ladder: LadderResult, files: ComparisonFiles): Targ
       target: `1M participants written into ${stage} < 120 s`,
       figure: seconds ? `${fmt(seconds, 1)} s` : 'not measured',
       met: seconds ? seconds < 120 : null,
-      source: seconds && ladder.growth ? `${ladder.growth.files['1000000']}.md` : '–',
+      source: seconds ? `${growth.sources.get(stage)?.[million]}.md` : '–',
     });
   }
   return checks;
@@ -201,19 +213,21 @@ export function renderLadderMarkdown(ladder: LadderResult, files: ComparisonFile
 
   if (ladder.growth) {
     const growth = growthTable(ladder, files);
-    lines.push(`## Growth: \`${ladder.growth.scenario}\` at ${fmt(ladder.growth.rate, 0)} req/s as the data grows`, '');
+    const rates = ladder.growth.rates;
+    lines.push(`## Growth: \`${ladder.growth.scenario}\` at a fixed rate as the data grows`, '');
     lines.push('![p95 against data size](ladder-growth.svg)', '');
     lines.push(
       table(
-        ['stage', ...growth.sizes.map((size) => `${fmt(size, 0)} p95 ms`), ...growth.sizes.map((size) => `${fmt(size, 0)} load s`)],
+        ['stage', 'req/s', ...growth.sizes.map((size) => `${fmt(size, 0)} p95 ms`), ...growth.sizes.map((size) => `${fmt(size, 0)} load s`)],
         growth.stages.map((stage) => [
           `**${stage}**`,
+          fmt(rates[stage], 0),
           ...(growth.p95.get(stage) ?? []).map((value) => fmt(value, 2)),
           ...(growth.loads.get(stage) ?? []).map((value) => (value === null ? '–' : fmt(value, 1))),
         ]),
       ),
       '',
-      `Files: ${growth.sizes.map((size) => `[${fmt(size, 0)}](${ladder.growth?.files[String(size)]}.md)`).join(', ')}. Load seconds are the time to write the dataset into the stage's store through the bulk rows port.`,
+      `Files: ${growth.sizes.flatMap((size) => (ladder.growth?.files[String(size)] ?? []).map((name) => `[${name}](${name}.md)`)).join(', ')}. Each stage keeps one rate at every size; a stage that cannot hold the common rate on the smallest dataset runs at its own lower one. Load seconds are the time to write the dataset into the stage's store through the bulk rows port.`,
       '',
     );
     if (ladder.growth.skipped.length > 0) {
@@ -241,12 +255,13 @@ export function renderLadderCapacitySvg(ladder: LadderResult, files: ComparisonF
 export function renderLadderGrowthSvg(ladder: LadderResult, files: ComparisonFiles): string | null {
   if (!ladder.growth) return null;
   const growth = growthTable(ladder, files);
+  const rates = ladder.growth.rates;
   return lineChart({
-    title: `p95 of ${ladder.growth.scenario} at ${fmt(ladder.growth.rate, 0)} req/s against participants`,
+    title: `p95 of ${ladder.growth.scenario} at a fixed rate against participants`,
     yLabel: 'median p95 ms (log)',
     xLabel: 'participants (log)',
     x: growth.sizes,
-    series: growth.stages.map((stage) => ({ name: stage, values: growth.p95.get(stage) ?? [] })),
+    series: growth.stages.map((stage) => ({ name: `${stage} at ${fmt(rates[stage], 0)}/s`, values: growth.p95.get(stage) ?? [] })),
     logX: true,
     logY: true,
     reference: { value: CAPACITY_SLO.p95Ms, label: `${CAPACITY_SLO.p95Ms} ms` },

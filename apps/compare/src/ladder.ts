@@ -127,7 +127,7 @@ export function parseLadderArgs(argv: readonly string[], known: readonly string[
       warmup,
       seed: values.seed === undefined ? 1 : positiveInteger('seed', values.seed, 0, 2 ** 31 - 1),
       growthRate: values['growth-rate'] === undefined ? DEFAULT_RATE / 2 : positiveInteger('growth-rate', values['growth-rate'], 1, 1_000_000),
-      growthRounds: values['growth-rounds'] === undefined ? 2 : positiveInteger('growth-rounds', values['growth-rounds'], 1, 50),
+      growthRounds: values['growth-rounds'] === undefined ? 2 : positiveInteger('growth-rounds', values['growth-rounds'], 2, 50),
       ramp,
       stepDuration,
       loadLimitSeconds: values['load-limit'] === undefined ? 300 : positiveInteger('load-limit', values['load-limit'], 1),
@@ -211,9 +211,19 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
         if (scenario === 'reveal') pairs.push(['ceiling', 'bare-node']);
         for (const targets of pairs) {
           const rate = defaultRate(targets);
-          const name = `${targets.join('-vs-')}-${scenario}-${options.participants}`;
-          await compare({ ...base, targets, scenario, rate, name });
-          ladder.comparisons.push(name);
+          const sizes = [options.participants];
+          // A pair with a stage that needs a low rate (CSV) is also run on a tenth of the
+          // data, where that stage still answers, so the pair has latencies to compare.
+          const slow = rate < DEFAULT_RATE;
+          if (slow && options.participants >= 1_000) sizes.push(Math.round(options.participants / 10));
+          for (const participants of sizes) {
+            const name = `${targets.join('-vs-')}-${scenario}-${participants}`;
+            const notes = slow
+              ? [`${targets.join(' and ')} run at ${rate} req/s, the default fixed rate of the slower stage; the pair also runs on ${sizes.map((size) => size.toLocaleString('en-US')).join(' and ')} participants.`]
+              : [];
+            await compare({ ...base, participants, targets, scenario, rate, name }, notes);
+            ladder.comparisons.push(name);
+          }
         }
       }
     }
@@ -238,7 +248,8 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
     }
 
     if (options.parts.includes('growth')) {
-      const growth: GrowthSeries = { scenario: 'reveal', rate: options.growthRate, sizes: options.sizes, stages: options.stages, files: {}, skipped: [] };
+      const rates = Object.fromEntries(options.stages.map((stage) => [stage, Math.min(options.growthRate, defaultRate([stage]))]));
+      const growth: GrowthSeries = { scenario: 'reveal', rates, sizes: options.sizes, stages: options.stages, files: {}, skipped: [] };
       const stoppedAt = new Map<string, string>();
       const lastLoad = new Map<string, { size: number; seconds: number }>();
       for (const size of options.sizes) {
@@ -261,15 +272,18 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
           }
           running.push(stage);
         }
-        if (running.length === 0) continue;
-        const name = `growth-reveal-${size}`;
-        const result = await compare({ ...base, targets: running, scenario: 'reveal', participants: size, rounds: options.growthRounds < 2 ? 2 : options.growthRounds, rate: options.growthRate, name });
-        growth.files[String(size)] = name;
-        for (const stage of running) {
-          const load = result.dataset.loads.find((one) => one.target === stage);
-          if (load) lastLoad.set(stage, { size, seconds: load.seconds });
-          const verdict = heldGrowthRate(result, stage);
-          if (!verdict.held) stoppedAt.set(stage, `it did not hold ${options.growthRate} req/s at ${size.toLocaleString('en-US')} participants (${verdict.why}), so larger sizes only take longer to say the same`);
+        growth.files[String(size)] = [];
+        for (const rate of [...new Set(running.map((stage) => rates[stage] as number))].sort((a, b) => b - a)) {
+          const targets = running.filter((stage) => rates[stage] === rate);
+          const name = rate === options.growthRate ? `growth-reveal-${size}` : `growth-reveal-${size}-at-${rate}`;
+          const result = await compare({ ...base, targets, scenario: 'reveal', participants: size, rounds: options.growthRounds, rate, name });
+          growth.files[String(size)]?.push(name);
+          for (const stage of targets) {
+            const load = result.dataset.loads.find((one) => one.target === stage);
+            if (load) lastLoad.set(stage, { size, seconds: load.seconds });
+            const verdict = heldGrowthRate(result, stage);
+            if (!verdict.held) stoppedAt.set(stage, `it did not hold ${rate} req/s at ${size.toLocaleString('en-US')} participants (${verdict.why}), so larger sizes would only take longer to show the same`);
+          }
         }
       }
       ladder.growth = growth;

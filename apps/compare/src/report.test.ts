@@ -146,10 +146,10 @@ describe('the ladder report', () => {
     capacityDashboard: null,
     growth: {
       scenario: 'reveal',
-      rate: 100,
+      rates: { '01-csv': 100, '02-sqlite': 100 },
       sizes: [1_000, 1_000_000],
       stages: ['01-csv', '02-sqlite'],
-      files: { '1000': 'growth-reveal-1000', '1000000': 'growth-reveal-1000000' },
+      files: { '1000': ['growth-reveal-1000'], '1000000': ['growth-reveal-1000000'] },
       skipped: [{ stage: '01-csv', participants: 1_000_000, reason: 'too slow' }],
     },
     notes: [],
@@ -160,6 +160,7 @@ describe('the ladder report', () => {
     expect(table.p95.get('02-sqlite')).toEqual([2, 2.6]);
     expect(table.p95.get('01-csv')?.[1]).toBeNaN();
     expect(table.loads.get('02-sqlite')).toEqual([0.1, 95]);
+    expect(table.sources.get('01-csv')).toEqual(['growth-reveal-1000', null]);
   });
 
   it('judges the targets it has figures for, and says which it has none for', () => {
@@ -184,6 +185,6 @@ describe('the ladder report', () => {
   });
 
   it('refuses a ladder whose comparison file is missing', () => {
-    expect(() => renderLadderMarkdown(ladder, new Map())).toThrow(/01-csv-vs-02-sqlite-reveal-100000.json, which is missing/);
+    expect(() => renderLadderMarkdown(ladder, new Map())).toThrow(/ladder.json names .*, which is missing/);
   });
 });

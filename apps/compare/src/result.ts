@@ -116,11 +116,15 @@ export interface LadderResult {
 
 export interface GrowthSeries {
   scenario: string;
-  rate: number;
+  /**
+   * The fixed rate of each stage, the same at every size. Stages that cannot hold the
+   * common rate even on the smallest dataset (CSV) run at their own lower rate.
+   */
+  rates: Record<string, number>;
   sizes: number[];
   stages: string[];
-  /** One comparison file per size (all stages that could run at that size). */
-  files: Record<string, string>;
+  /** The comparison files of each size: one per rate, each with every stage at that rate that ran. */
+  files: Record<string, string[]>;
   /** Stages left out at a size, and why. */
   skipped: Array<{ stage: string; participants: number; reason: string }>;
 }
