@@ -54,13 +54,14 @@ describe('/proc readers', () => {
   it('finds a child and a grandchild in the process tree', async () => {
     const child = spawn('sh', ['-c', 'sleep 30 & wait'], { stdio: 'ignore', detached: true });
     try {
-      let tree: number[] = [];
-      for (let attempt = 0; attempt < 100 && tree.length < 3; attempt++) {
+      // Until the forked shell has exec'd sleep, the grandchild still goes by the shell's name.
+      let sleeping: number[] = [];
+      for (let attempt = 0; attempt < 250 && sleeping.length === 0; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
-        tree = processTree([process.pid]);
+        sleeping = descendantsNamed(process.pid, 'sleep');
       }
-      expect(tree).toContain(child.pid);
-      expect(descendantsNamed(process.pid, 'sleep').length).toBe(1);
+      expect(sleeping).toHaveLength(1);
+      expect(processTree([process.pid])).toContain(child.pid);
       expect(groupTicks([child.pid as number]).pids.length).toBe(2);
     } finally {
       // The shell leads its own process group: one signal ends it and its sleep.
