@@ -4,9 +4,8 @@
  * measures what the stage pays to count participants, wishlists and exclusions.
  */
 import { fixedRateScenario } from './lib/scenario.ts';
-import { dashboard } from './lib/workloads.ts';
 
-const scenario = fixedRateScenario('dashboard', dashboard);
+const scenario = fixedRateScenario('dashboard');
 
 export const options = scenario.options;
 export const setup = scenario.setup;

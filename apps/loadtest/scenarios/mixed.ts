@@ -6,9 +6,8 @@
  * retried with it on a connection error, 502 or 503 (see lib/http.ts).
  */
 import { fixedRateScenario } from './lib/scenario.ts';
-import { mixed } from './lib/workloads.ts';
 
-const scenario = fixedRateScenario('mixed', mixed);
+const scenario = fixedRateScenario('mixed');
 
 export const options = scenario.options;
 export const setup = scenario.setup;

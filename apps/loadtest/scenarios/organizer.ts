@@ -4,9 +4,8 @@
  * own exchanges. RATE counts sessions per second, each of them several requests.
  */
 import { fixedRateScenario } from './lib/scenario.ts';
-import { organizer } from './lib/workloads.ts';
 
-const scenario = fixedRateScenario('organizer', organizer);
+const scenario = fixedRateScenario('organizer');
 
 export const options = scenario.options;
 export const setup = scenario.setup;

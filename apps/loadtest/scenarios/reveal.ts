@@ -4,9 +4,8 @@
  * it costs to find a participant by token, their exchange and their giftee.
  */
 import { fixedRateScenario } from './lib/scenario.ts';
-import { reveal } from './lib/workloads.ts';
 
-const scenario = fixedRateScenario('reveal', reveal);
+const scenario = fixedRateScenario('reveal');
 
 export const options = scenario.options;
 export const setup = scenario.setup;

@@ -94,6 +94,20 @@ describe('the scenarios refuse to send load', () => {
     expect(result.summary).toBeNull();
   });
 
+  it('in mixed, when every exchange of the token file is drawn and no guest could join', async () => {
+    const { server, url } = await listen((_req, res) => res.writeHead(200).end());
+    const allDrawn = join(dir, 'all-drawn.json');
+    const tokens = JSON.parse(await readFile(tokensFile, 'utf8')) as DatasetTokens;
+    await writeFile(allDrawn, JSON.stringify({ ...tokens, exchanges: tokens.exchanges.map((exchange) => ({ ...exchange, drawn: true })) }));
+    try {
+      const result = await runScenario({ scenario: 'mixed', baseUrl: url, tokensFile: allDrawn, env: quick, summaryFile: join(dir, 'all-drawn-summary.json') });
+      expect(result.exitCode).toBe(K6_EXIT.scriptError);
+      expect(result.outputTail).toContain('every exchange of the token file is drawn');
+    } finally {
+      await close(server);
+    }
+  });
+
   it('(and so do the Node helpers)', () => {
     expect(() => assertLoopback('http://10.0.0.1:3000')).toThrow(/loopback/);
     expect(() => assertLoopback('http://localhost:3000')).toThrow(/loopback/);

@@ -45,6 +45,7 @@ export interface K6Summary {
   rps: number;
   durationMs: LatencyMs;
   failedRate: number;
+  /** 1 when no check ran. */
   checksPassRate: number;
   droppedIterations: number;
   iterations: number;
@@ -124,7 +125,7 @@ export function parseK6Summary(json: unknown): K6Summary {
     rps: value(scoped('http_reqs'), 'rate'),
     durationMs: latency(scoped('http_req_duration')),
     failedRate: value(scoped('http_req_failed'), 'rate'),
-    checksPassRate: metrics.has(scoped('checks')) ? value(scoped('checks'), 'rate') : 1,
+    checksPassRate: passRate(value(scoped('checks'), 'passes'), value(scoped('checks'), 'fails')),
     droppedIterations: value('dropped_iterations', 'count'),
     iterations: value('iterations', 'count'),
     retriedRequests: value('retried_requests', 'count'),
@@ -195,6 +196,11 @@ export function capacityOf(summary: K6Summary): { step: number; rate: number } |
     found = { step: step.step, rate: step.achievedRate };
   }
   return found;
+}
+
+/** k6 reports a rate of 0 for checks that never ran; no check ran means none failed. */
+function passRate(passes: number, fails: number): number {
+  return passes + fails === 0 ? 1 : passes / (passes + fails);
 }
 
 /** The value of `tag` in a submetric key such as `http_req_duration{name:GET /me}`. */

@@ -5,7 +5,7 @@ import { readConfig, type Config } from './config.ts';
 import { api } from './http.ts';
 import { summaryOutputs, type RunPlan, type SummaryData } from './summary.ts';
 import { loadTokens, type Tokens } from './tokens.ts';
-import { WORKLOADS, type Workload } from './workloads.ts';
+import { CAPACITY_WORKLOADS, WORKLOADS, type Workload } from './workloads.ts';
 
 /** Every trend statistic the comparisons read; `count` gives requests per route and per step. */
 const TREND_STATS = ['count', 'avg', 'min', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'max'];
@@ -28,11 +28,12 @@ export interface Scenario {
  * per second for DURATION. Its thresholds are the SLO: p95 below SLO_P95_MS, under 1%
  * failed requests, over 99% passed checks.
  */
-export function fixedRateScenario(name: string, workload: Workload): Scenario {
+export function fixedRateScenario(name: keyof typeof WORKLOADS): Scenario {
   const config = readConfig();
+  const workload = WORKLOADS[name];
   const plan: RunPlan = {
     scenario: name,
-    workload: workloadName(workload),
+    workload: name,
     baseUrl: config.baseUrl,
     sloP95Ms: config.sloP95Ms,
     executor: 'constant-arrival-rate',
@@ -75,9 +76,9 @@ export function fixedRateScenario(name: string, workload: Workload): Scenario {
  */
 export function capacityScenario(name: string): Scenario {
   const config = readConfig();
-  const workload = WORKLOADS[config.workload];
-  if (workload === undefined || !workload.needsTokens) {
-    throw new Error(`WORKLOAD must be one of reveal, dashboard, mixed; got "${config.workload}".`);
+  const workload = CAPACITY_WORKLOADS.get(config.workload);
+  if (workload === undefined) {
+    throw new Error(`WORKLOAD must be one of ${[...CAPACITY_WORKLOADS.keys()].join(', ')}; got "${config.workload}".`);
   }
   if (config.steps < 2) throw new Error(`STEPS must be at least 2 (a first and a last step); got ${config.steps}.`);
   const stepMs = Math.floor(config.rampDurationMs / config.steps);
@@ -181,8 +182,4 @@ function reportedMetrics(name: string, workload: Workload): Record<string, Thres
     thresholds[`http_req_failed{name:${route}}`] = ['rate>=0'];
   }
   return thresholds;
-}
-
-function workloadName(workload: Workload): string {
-  return Object.keys(WORKLOADS).find((name) => WORKLOADS[name] === workload) ?? 'custom';
 }

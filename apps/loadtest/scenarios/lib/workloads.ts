@@ -83,7 +83,14 @@ export const organizer: Workload = {
   },
 };
 
-export const WORKLOADS: Record<string, Workload> = { reveal, dashboard, mixed, organizer };
+export const WORKLOADS = { reveal, dashboard, mixed, organizer } satisfies Record<string, Workload>;
+
+/** What the capacity scenario can ramp: the workloads that read the token file's data. */
+export const CAPACITY_WORKLOADS = new Map<string, Workload>([
+  ['reveal', reveal],
+  ['dashboard', dashboard],
+  ['mixed', mixed],
+]);
 
 function readMe(api: Api, tokens: Tokens): void {
   expectStatus(api.get('/me', pick(tokens.participantTokens), ROUTES.me), ROUTES.me, 200);
