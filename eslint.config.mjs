@@ -8,7 +8,8 @@ const depConstraints = [
   { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:http', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain'] },
-  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:domain'] },
+  // Tooling: the dataset generator and the k6 load tests with their Node API.
+  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:domain', 'type:tooling'] },
   { sourceTag: 'type:stage', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra', 'type:tooling'] },
 ];
