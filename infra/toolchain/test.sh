@@ -3,6 +3,8 @@
 set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 bash "$here/system-packages.sh"
+# The k6 smoke tests need the pinned k6; building it the first time takes minutes.
+echo "== k6: $(bash "$here/k6.sh")"
 echo "== typecheck (tsc -b)"
 tsc -b
 echo "== lint (eslint, with Nx module boundaries)"
