@@ -1,6 +1,4 @@
 import { readFile } from 'node:fs/promises';
-// The load tests' Node API is tooling the runner drives, but apps/loadtest is tagged as an app.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { K6_EXIT, k6Version, runScenario, type ScenarioName } from '@santa/loadtest';
 import type { RampOptions } from './args';
 import type { RampStep } from './capacity';
