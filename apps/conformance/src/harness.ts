@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -63,13 +63,16 @@ async function waitForGroupExit(group: number, timeoutMs: number): Promise<boole
   return true;
 }
 
-/** The stage runs as a user runs it, not inside the test runner's environment. */
-function stageEnvironment(): NodeJS.ProcessEnv {
+/**
+ * The stage runs as a user runs it, not inside the test runner's environment; `extra`
+ * is what the user would set (DATABASE_URL and REDIS_URL, to bring their own servers).
+ */
+function stageEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of Object.keys(env)) {
     if (name.startsWith('VITEST') || name === 'TEST' || name === 'NODE_ENV') delete env[name];
   }
-  return env;
+  return { ...env, ...extra };
 }
 
 /** A fresh, empty data directory for one stage process (or for several in turn). */
@@ -127,11 +130,13 @@ export class StageProcess {
   /**
    * Starts `npm run stage -- <stage> --port 0 --data <dataDir>` and resolves once it
    * prints `ready <url>`. If it exits or stays silent first, the error carries its output.
+   * `env` is added to its environment: with DATABASE_URL or REDIS_URL the stage runner
+   * uses that server instead of starting its own.
    */
-  static async start(stage: string, dataDir: string): Promise<StageProcess> {
+  static async start(stage: string, dataDir: string, env: Record<string, string> = {}): Promise<StageProcess> {
     const child = spawn('npm', ['run', 'stage', '--', stage, '--port', '0', '--data', dataDir], {
       cwd: repoRoot,
-      env: stageEnvironment(),
+      env: stageEnvironment(env),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -232,6 +237,31 @@ export class StageProcess {
     signalGroup(this.group, 'SIGTERM');
   }
 
+  /**
+   * The pid of the stage program itself (the stage runner's child, running
+   * `stages/<stage>/src/main.ts`), found among the group's processes in /proc: a
+   * dependency's outage must not restart it.
+   */
+  async appPid(): Promise<number> {
+    const program = `stages/${this.stage}/src/main.ts`;
+    const found: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+        // state, ppid, pgrp, ...: the fields after the command name, which is in parentheses and may hold anything.
+        const [, , processGroup] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(processGroup) !== this.group) continue;
+        const commandLine = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+        if (commandLine.some((arg) => arg.endsWith(program))) found.push(Number(entry));
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+    if (found.length !== 1) throw new Error(`expected one process running ${program}, found ${found.length}; ${this.describe()}`);
+    return found[0] as number;
+  }
+
   /** Resolves once every process of the group has exited (after killNow or terminateNow). */
   async exited(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
     if (!(await waitForGroupExit(this.group, timeoutMs))) {
@@ -241,8 +271,8 @@ export class StageProcess {
   }
 }
 
-export function startStage(stage: string, dataDir: string): Promise<StageProcess> {
-  return StageProcess.start(stage, dataDir);
+export function startStage(stage: string, dataDir: string, env: Record<string, string> = {}): Promise<StageProcess> {
+  return StageProcess.start(stage, dataDir, env);
 }
 
 // ---------------------------------------------------------------------------------
