@@ -1,4 +1,5 @@
 export { runStoreContract, type StoreFactory } from './store-contract';
+export { runBulkContract, type BulkCapableStore, type BulkStoreFactory } from './bulk-contract';
 export {
   drawInCircle,
   newExchangeRecord,
