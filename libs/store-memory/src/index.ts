@@ -1,1 +1,1 @@
-export { createMemoryStore } from './memory-store';
+export { createMemoryStore, type MemoryStore } from './memory-store';

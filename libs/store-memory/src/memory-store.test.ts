@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError, type ExchangeStore } from '@santa/domain';
-import { newExchangeRecord, runStoreContract } from '@santa/domain/testing';
+import { newExchangeRecord, runBulkContract, runStoreContract } from '@santa/domain/testing';
 import { createMemoryStore } from './memory-store';
 
 runStoreContract('memory', {
+  open: async () => createMemoryStore(),
+  cleanup: () => Promise.resolve(),
+});
+
+runBulkContract('memory', {
   open: async () => createMemoryStore(),
   cleanup: () => Promise.resolve(),
 });

@@ -1,15 +1,24 @@
 import {
   DomainError,
   LIMITS,
+  MissingReferenceError,
+  SortedTable,
   StoreUnavailableError,
   normalizeEmail,
+  rowKey,
   toParticipant,
+  type AssignmentRow,
+  type BulkStore,
   type Exclusion,
+  type ExclusionRow,
   type ExchangeRecord,
   type ExchangeStore,
   type IdempotencyIntent,
   type IdempotencyRecord,
+  type NewExchange,
   type ParticipantRecord,
+  type TableName,
+  type TableRowTypes,
 } from '@santa/domain';
 import { ParticipantList } from './participant-list';
 
@@ -33,21 +42,157 @@ interface ParticipantEntry {
   exchange: ExchangeState;
 }
 
+export type MemoryStore = ExchangeStore & BulkStore;
+
+/** Raise it with every change to what the store keeps. */
+const DATA_VERSION = 'memory/1';
+
 /**
  * The whole store in a few Maps, indexed for every lookup the port makes. Every
  * method validates everything first and mutates last, and does its work without
  * awaiting, so each call is atomic in one process. Records cross the boundary as
  * copies: a caller that mutates what it passed in or got back cannot reach the store.
  */
-export function createMemoryStore(): ExchangeStore {
+export function createMemoryStore(): MemoryStore {
   const exchanges = new Map<string, ExchangeState>();
   const exchangesByOrganizerTokenHash = new Map<string, ExchangeState>();
   const participantsByTokenHash = new Map<string, ParticipantEntry>();
   const idempotencyRecords = new Map<string, IdempotencyRecord>();
   let closed = false;
+  /** Counts the writes, so a table sorted for paging serves reads until the next one. */
+  let version = 0;
+  const sorted = new Map<TableName, { version: number; table: SortedTable<TableName> }>();
 
   function assertOpen(): void {
     if (closed) throw new StoreUnavailableError('The store is closed.');
+  }
+
+  function changed(): void {
+    version += 1;
+  }
+
+  /** The table's rows, copied and sorted by key, as of the latest write. */
+  function sortedTable<T extends TableName>(table: T): SortedTable<T> {
+    const cached = sorted.get(table);
+    if (cached?.version === version) return cached.table as SortedTable<T>;
+    const fresh = SortedTable.of(table, tableRows(table));
+    sorted.set(table, { version, table: fresh });
+    return fresh;
+  }
+
+  function* tableRows<T extends TableName>(table: T): Generator<TableRowTypes[T]> {
+    type Row = TableRowTypes[T];
+    if (table === 'idempotencyRecords') {
+      for (const record of idempotencyRecords.values()) yield { ...record } as Row;
+      return;
+    }
+    for (const state of exchanges.values()) {
+      const exchangeId = state.record.id;
+      if (table === 'exchanges') yield newExchangeOf(state.record) as Row;
+      if (table === 'participants') for (const participant of state.participants.all()) yield copyParticipant(participant) as Row;
+      if (table === 'exclusions') {
+        for (const { giverId, receiverId } of state.exclusions.values()) yield { exchangeId, giverId, receiverId } as Row;
+      }
+      if (table === 'assignments') {
+        for (const [giverId, receiverId] of state.assignments) yield { exchangeId, giverId, receiverId } as Row;
+      }
+    }
+  }
+
+  /** The exchange a row to be written belongs to, which must be there already. */
+  function referencedExchange<T extends 'participants' | 'exclusions' | 'assignments'>(
+    table: T,
+    row: TableRowTypes[T],
+  ): ExchangeState {
+    const state = exchanges.get(row.exchangeId);
+    if (!state) throw new MissingReferenceError(table, rowKey(table, row), `exchange ${row.exchangeId}`);
+    return state;
+  }
+
+  /** The exchange of an exclusion or assignment, whose giver and receiver must be its participants. */
+  function referencedPair<T extends 'exclusions' | 'assignments'>(table: T, row: ExclusionRow & AssignmentRow): ExchangeState {
+    const state = referencedExchange(table, row);
+    for (const id of [row.giverId, row.receiverId]) {
+      if (!state.participants.get(id)) {
+        throw new MissingReferenceError(table, rowKey(table, row), `participant ${row.exchangeId}/${id}`);
+      }
+    }
+    return state;
+  }
+
+  /**
+   * Checks every row of a batch and returns the changes that write it, so a refused
+   * row leaves everything as it was. A row whose key is present, or repeated in the
+   * batch, has no change: it is skipped.
+   */
+  function planWrite<T extends TableName>(table: T, rows: TableRowTypes[T][]): Array<() => void> {
+    const keys = new Set<string>();
+    const changes: Array<() => void> = [];
+    for (const row of rows) {
+      const key = rowKey(table, row);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      const change = planRow(table, row);
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  /** The change that writes one row, or null when its key is present. */
+  function planRow<T extends TableName>(table: T, row: TableRowTypes[T]): (() => void) | null {
+    switch (table) {
+      case 'exchanges': {
+        const exchange = row as NewExchange;
+        if (exchanges.has(exchange.id)) return null;
+        const record = copyExchange({ ...exchange, participantCount: 0, wishlistCount: 0, exclusionCount: 0 });
+        return () => {
+          const state: ExchangeState = {
+            record,
+            participants: new ParticipantList(),
+            emails: new Set(),
+            exclusions: new Map(),
+            assignments: new Map(),
+          };
+          exchanges.set(record.id, state);
+          exchangesByOrganizerTokenHash.set(record.organizerTokenHash, state);
+        };
+      }
+      case 'participants': {
+        const participant = copyParticipant(row as ParticipantRecord);
+        const state = referencedExchange('participants', participant);
+        if (state.participants.get(participant.id)) return null;
+        return () => {
+          state.participants.insert(participant);
+          participantsByTokenHash.set(participant.tokenHash, { participant, exchange: state });
+          state.emails.add(normalizeEmail(participant.email));
+          state.record.participantCount += 1;
+          if (participant.wishlist !== '') state.record.wishlistCount += 1;
+        };
+      }
+      case 'exclusions': {
+        const exclusion = row as ExclusionRow;
+        const state = referencedPair('exclusions', exclusion);
+        const key = exclusionKey(exclusion.giverId, exclusion.receiverId);
+        if (state.exclusions.has(key)) return null;
+        return () => {
+          state.exclusions.set(key, { giverId: exclusion.giverId, receiverId: exclusion.receiverId });
+          state.record.exclusionCount = state.exclusions.size;
+        };
+      }
+      case 'assignments': {
+        const assignment = row as AssignmentRow;
+        const state = referencedPair('assignments', assignment);
+        if (state.assignments.has(assignment.giverId)) return null;
+        return () => void state.assignments.set(assignment.giverId, assignment.receiverId);
+      }
+      case 'idempotencyRecords': {
+        const record = { ...(row as IdempotencyRecord) };
+        if (idempotencyRecords.has(record.keyHash)) return null;
+        return () => void idempotencyRecords.set(record.keyHash, record);
+      }
+      default:
+        throw new Error(`unknown table ${String(table)}`);
+    }
   }
 
   function openExchange(exchangeId: string): ExchangeState {
@@ -75,6 +220,36 @@ export function createMemoryStore(): ExchangeStore {
   }
 
   return {
+    async dataVersion() {
+      assertOpen();
+      return DATA_VERSION;
+    },
+
+    async countRows(table) {
+      assertOpen();
+      return sortedTable(table).size;
+    },
+
+    async readRows(table, afterKey, limit) {
+      assertOpen();
+      return sortedTable(table)
+        .page(afterKey, limit)
+        .map((row) => structuredClone(row));
+    },
+
+    async lastRowKey(table) {
+      assertOpen();
+      return sortedTable(table).lastKey;
+    },
+
+    async writeRows(table, rows) {
+      assertOpen();
+      const changes = planWrite(table, rows);
+      for (const change of changes) change();
+      if (changes.length > 0) changed();
+      return { written: changes.length, skipped: rows.length - changes.length };
+    },
+
     async ping() {
       assertOpen();
     },
@@ -98,6 +273,7 @@ export function createMemoryStore(): ExchangeStore {
           purged += 1;
         }
       }
+      if (purged > 0) changed();
       return purged;
     },
 
@@ -119,6 +295,7 @@ export function createMemoryStore(): ExchangeStore {
       exchanges.set(record.id, state);
       exchangesByOrganizerTokenHash.set(record.organizerTokenHash, state);
       saveIdempotencyRecord(saved);
+      changed();
       return copyExchange(record);
     },
 
@@ -165,6 +342,7 @@ export function createMemoryStore(): ExchangeStore {
       state.record.participantCount += added.length;
       state.record.wishlistCount += withWishlist;
       saveIdempotencyRecord(saved);
+      changed();
       return added.map(copyParticipant);
     },
 
@@ -190,6 +368,7 @@ export function createMemoryStore(): ExchangeStore {
       state.record.participantCount -= 1;
       if (participant.wishlist !== '') state.record.wishlistCount -= 1;
       state.record.exclusionCount = state.exclusions.size;
+      changed();
     },
 
     async listExclusions(exchangeId) {
@@ -214,6 +393,7 @@ export function createMemoryStore(): ExchangeStore {
 
       state.exclusions = replacement;
       state.record.exclusionCount = replacement.size;
+      changed();
       return [...replacement.values()].map(copyExclusion);
     },
 
@@ -233,6 +413,7 @@ export function createMemoryStore(): ExchangeStore {
       state.record.status = 'drawn';
       state.record.drawnAt = drawnAt;
       saveIdempotencyRecord(saved);
+      changed();
       return drawn;
     },
 
@@ -257,6 +438,7 @@ export function createMemoryStore(): ExchangeStore {
       const { participant, exchange } = entry;
       exchange.record.wishlistCount += Number(wishlist !== '') - Number(participant.wishlist !== '');
       participant.wishlist = wishlist;
+      changed();
       return copyParticipant(participant);
     },
   };
@@ -268,6 +450,11 @@ function exclusionKey(giverId: string, receiverId: string): string {
 
 function copyExchange(record: ExchangeRecord): ExchangeRecord {
   return { ...record, budget: record.budget && { ...record.budget }, rules: { ...record.rules } };
+}
+
+function newExchangeOf(record: ExchangeRecord): NewExchange {
+  const { participantCount: _participants, wishlistCount: _wishlists, exclusionCount: _exclusions, ...exchange } = record;
+  return { ...exchange, budget: exchange.budget && { ...exchange.budget }, rules: { ...exchange.rules } };
 }
 
 function copyParticipant(record: ParticipantRecord): ParticipantRecord {
