@@ -14,10 +14,12 @@ import {
   newExchangeRecord,
   newIdempotencyIntent,
   newParticipantRecord,
+  newParticipantRecords,
+  runBulkContract,
   runStoreContract,
 } from '@santa/domain/testing';
-import { COMMIT_RECORD_FILE, CommitInDoubtError, PreparedCommit } from './file-commit';
-import { CorruptTableError, DataDirFormatError, DataDirLockedError, openCsvStore } from './index';
+import { APPEND_RECORD_FILE, COMMIT_RECORD_FILE, CommitInDoubtError, PreparedAppend, PreparedCommit } from './file-commit';
+import { CorruptTableError, DataDirFormatError, DataDirLockedError, openCsvStore, type CsvStore } from './index';
 import { TABLES, TABLE_NAMES, type TableName } from './tables';
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,6 +39,17 @@ runStoreContract('csv', {
   cleanup: () => rm(contractRoot, { recursive: true, force: true }),
 });
 
+const bulkRoot = await mkdtemp(join(tmpdir(), 'santa-csv-bulk-'));
+let bulkStores = 0;
+
+runBulkContract('csv', {
+  open() {
+    bulkStores += 1;
+    return openCsvStore({ dataDir: join(bulkRoot, `store-${bulkStores}`) });
+  },
+  cleanup: () => rm(bulkRoot, { recursive: true, force: true }),
+});
+
 /** An ISO timestamp `offsetMs` after a fixed instant. */
 function at(offsetMs: number): string {
   return new Date(Date.UTC(2026, 10, 1) + offsetMs).toISOString();
@@ -49,7 +62,7 @@ function pickCounts({ participantCount, wishlistCount, exclusionCount }: Exchang
 describe('the CSV store on disk', () => {
   let root: string;
   let dataDir: string;
-  let store: ExchangeStore | undefined;
+  let store: CsvStore | undefined;
   let runs = 0;
 
   beforeAll(async () => {
@@ -68,12 +81,12 @@ describe('the CSV store on disk', () => {
     store = undefined;
   });
 
-  async function open(): Promise<ExchangeStore> {
+  async function open(): Promise<CsvStore> {
     store = await openCsvStore({ dataDir });
     return store;
   }
 
-  async function reopen(): Promise<ExchangeStore> {
+  async function reopen(): Promise<CsvStore> {
     await store?.close();
     return open();
   }
@@ -324,6 +337,97 @@ describe('the CSV store on disk', () => {
     expect(bodies.map(([added]) => added.id)).toEqual(participantIds);
     expect((await recovered.getExchange(exchange.id))?.participantCount).toBe(participantIds.length);
     await expectCleanTables();
+  });
+
+  describe('bulk rows', () => {
+    async function seedBulk(writer: CsvStore) {
+      const exchange = newExchangeRecord();
+      await writer.writeRows('exchanges', [exchange]);
+      const first = newParticipantRecords(exchange.id, 3);
+      await writer.writeRows('participants', first);
+      return { exchange, first };
+    }
+
+    it('appends a batch to its table file, leaving the rows already there byte for byte, and keeps it across a reopen', async () => {
+      const writer = await open();
+      const { exchange, first } = await seedBulk(writer);
+      const before = await readFile(join(dataDir, TABLES.participants.file), 'utf8');
+      const more = newParticipantRecords(exchange.id, 4, { wishlist: HOSTILE.slice(0, 4).join(' ') });
+
+      await writer.writeRows('participants', more);
+
+      const after = await readFile(join(dataDir, TABLES.participants.file), 'utf8');
+      expect(after.startsWith(before)).toBe(true);
+      const reopened = await reopen();
+      expect(await reopened.readRows('participants', null, 10)).toHaveLength(7);
+      expect(await reopened.getExchange(exchange.id)).toMatchObject({ participantCount: 7, wishlistCount: 4 });
+      expect(await reopened.writeRows('participants', [...first, ...more])).toEqual({ written: 0, skipped: 7 });
+      await expectCleanTables();
+    });
+
+    const appendCrashes: { when: string; written: (rows: string) => string }[] = [
+      { when: 'right after its append record', written: () => '' },
+      { when: 'part way through its rows', written: (rows) => rows.slice(0, rows.length / 2) },
+      { when: 'after its rows, before the record was removed', written: (rows) => rows },
+    ];
+
+    it.each(appendCrashes)('rolls back a bulk write interrupted by a crash $when', async ({ written }) => {
+      const crashing = await open();
+      const { exchange, first } = await seedBulk(crashing);
+      vi.spyOn(PreparedAppend.prototype, 'apply').mockImplementationOnce(async function (this: PreparedAppend, chunks) {
+        await writeFile(join(this.dir, this.record.target), written([...chunks].join('')), { flag: 'a' });
+        throw new Error('killed');
+      });
+      const lost = newParticipantRecords(exchange.id, 5);
+
+      await expect(crashing.writeRows('participants', lost)).rejects.toThrow('killed');
+      expect(await readdir(dataDir)).toContain(APPEND_RECORD_FILE);
+      const reopened = await reopen();
+
+      expect(await reopened.readRows('participants', null, 10)).toEqual(
+        await Promise.all(first.map(async (participant) => (await reopened.getMeView(participant.tokenHash))?.participant)),
+      );
+      expect(await reopened.countRows('participants')).toBe(3);
+      await expectCleanTables();
+      expect(await reopened.writeRows('participants', lost)).toEqual({ written: 5, skipped: 0 });
+    });
+
+    it('stops the store when a bulk write fails after it began to append; reopening rolls it back', async () => {
+      const failing = await open();
+      const { exchange } = await seedBulk(failing);
+      vi.spyOn(PreparedAppend.prototype, 'apply').mockRejectedValueOnce(
+        new CommitInDoubtError(dataDir, { cause: new Error('EIO') }),
+      );
+
+      await expect(failing.writeRows('participants', newParticipantRecords(exchange.id, 2))).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
+      await expect(failing.countRows('participants')).rejects.toThrow('restart it to recover');
+      const reopened = await reopen();
+
+      expect(await reopened.countRows('participants')).toBe(3);
+    });
+
+    it('opens an existing directory read-only: creates nothing, writes nothing, and still keeps other processes out', async () => {
+      await expect(openCsvStore({ dataDir, readOnly: true })).rejects.toThrow(`${dataDir} does not exist.`);
+      await expect(readdir(dataDir)).rejects.toThrow('ENOENT');
+      await mkdir(dataDir);
+      await expect(openCsvStore({ dataDir, readOnly: true })).rejects.toBeInstanceOf(DataDirFormatError);
+      await rm(dataDir, { recursive: true });
+      const { exchange } = await seedBulk(await open());
+      await store?.close();
+      const files = await Promise.all(tableFiles().map((file) => readFile(join(dataDir, file), 'utf8')));
+
+      const reader = await openCsvStore({ dataDir, readOnly: true });
+      store = reader;
+
+      expect(await reader.countRows('participants')).toBe(3);
+      expect(await reader.getExchange(exchange.id)).toMatchObject({ participantCount: 3 });
+      await expect(reader.writeRows('participants', newParticipantRecords(exchange.id, 1))).rejects.toThrow('read-only');
+      await expect(reader.createExchange(newExchangeRecord())).rejects.toThrow('read-only');
+      await expect(openCsvStore({ dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
+      expect(await Promise.all(tableFiles().map((file) => readFile(join(dataDir, file), 'utf8')))).toEqual(files);
+    });
   });
 
   function tableFiles(): string[] {

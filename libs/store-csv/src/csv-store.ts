@@ -3,6 +3,7 @@ import {
   LIMITS,
   normalizeEmail,
   toParticipant,
+  type BulkStore,
   type DrawFunction,
   type Exclusion,
   type ExchangeRecord,
@@ -14,6 +15,7 @@ import {
   type ParticipantCursor,
   type ParticipantRecord,
 } from '@santa/domain';
+import { createBulkRows } from './bulk-rows';
 import { openDataDir } from './data-dir';
 import type { TableFiles, WriteTransaction } from './table-files';
 import type { ExclusionRow, StoredExchange } from './tables';
@@ -21,19 +23,28 @@ import type { ExclusionRow, StoredExchange } from './tables';
 export interface CsvStoreOptions {
   /** Created if missing. One process at a time may open it. */
   dataDir: string;
+  /**
+   * Opens an existing data directory only, and refuses every write (a migration's
+   * source). The directory is still locked against other processes.
+   */
+  readOnly?: boolean;
 }
+
+export type CsvStore = ExchangeStore & BulkStore;
 
 /**
  * Stage 01's store: CSV files on disk. Every call parses the files it needs, every
  * write rewrites the files it changes, and counts are computed on each read; so
  * every request costs time in proportion to the size of the data (README.md).
  */
-export async function openCsvStore(options: CsvStoreOptions): Promise<ExchangeStore> {
-  return createCsvStore(await openDataDir(options.dataDir));
+export async function openCsvStore(options: CsvStoreOptions): Promise<CsvStore> {
+  return createCsvStore(await openDataDir(options.dataDir, { readOnly: options.readOnly }));
 }
 
-function createCsvStore(files: TableFiles): ExchangeStore {
+function createCsvStore(files: TableFiles): CsvStore {
   return {
+    ...createBulkRows(files),
+
     ping: () => files.ping(),
 
     close: () => files.close(),

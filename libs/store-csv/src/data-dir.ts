@@ -1,6 +1,6 @@
-import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { COMMIT_RECORD_FILE, PreparedCommit, isErrno, isStagedFile, recoverFiles } from './file-commit';
+import { COMMIT_RECORD_FILE, PreparedCommit, isErrno, isStagedFile, recoverAppend, recoverFiles } from './file-commit';
 import { LOCK_FILE, isLockDraft, lockDataDir } from './owner-lock';
 import { TableFiles } from './table-files';
 import { TABLES, TABLE_NAMES, encodeTable } from './tables';
@@ -8,7 +8,7 @@ import { TABLES, TABLE_NAMES, encodeTable } from './tables';
 /**
  * The data directory: `meta.json` (the format and its version), one CSV file per
  * table, the owner's `store.lock`, and while a write is in flight its staged files
- * and perhaps `commit.json`.
+ * and perhaps `commit.json` or `append.json`.
  */
 
 export const META_FILE = 'meta.json';
@@ -29,18 +29,41 @@ export class DataDirFormatError extends Error {
 /**
  * Locks the directory (creating it if needed), finishes or discards a write a crash
  * interrupted, checks the format version, and initialises an empty directory.
+ *
+ * Read-only, the directory must already be a CSV data directory: it is neither
+ * created nor initialised. It is still locked, so no stage writes while it is read,
+ * and a write a crash interrupted is still finished or discarded, which leaves every
+ * acknowledged row as it was.
  */
-export async function openDataDir(dataDir: string): Promise<TableFiles> {
-  await mkdir(dataDir, { recursive: true });
+export async function openDataDir(dataDir: string, options: { readOnly?: boolean } = {}): Promise<TableFiles> {
+  const readOnly = options.readOnly ?? false;
+  if (readOnly) await assertDataDir(dataDir);
+  else await mkdir(dataDir, { recursive: true });
   // The real path: two paths to one directory must meet the same lock.
   const dir = await realpath(dataDir);
   const lock = await lockDataDir(dir);
   try {
     await prepare(dir);
-    return new TableFiles(dir, lock);
+    return new TableFiles(dir, lock, { readOnly });
   } catch (error) {
     await lock.release();
     throw error;
+  }
+}
+
+/** Refuses a path that is not a directory with a meta.json, before anything is written to it. */
+async function assertDataDir(dataDir: string): Promise<void> {
+  const kind = await stat(dataDir).then(
+    (stats) => (stats.isDirectory() ? 'directory' : 'file'),
+    (error: unknown) => {
+      if (isErrno(error, 'ENOENT')) return 'nothing';
+      throw error;
+    },
+  );
+  if (kind === 'nothing') throw new DataDirFormatError(`${dataDir} does not exist.`);
+  if (kind === 'file') throw new DataDirFormatError(`${dataDir} is a file, not a CSV data directory.`);
+  if ((await readMeta(dataDir)) === null) {
+    throw new DataDirFormatError(`${dataDir} has no ${META_FILE}, so it is not a CSV data directory.`);
   }
 }
 
@@ -70,6 +93,7 @@ async function prepare(dir: string): Promise<void> {
     );
   }
   await recoverFiles(dir);
+  await recoverAppend(dir);
   const present = await readdir(dir);
   await Promise.all(present.filter(isLockDraft).map((name) => rm(join(dir, name), { force: true })));
   const missing = TABLE_NAMES.map((name) => TABLES[name].file).filter((file) => !present.includes(file));

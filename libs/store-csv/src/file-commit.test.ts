@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { COMMIT_RECORD_FILE, PreparedCommit, recoverFiles } from './file-commit';
+import { APPEND_RECORD_FILE, COMMIT_RECORD_FILE, PreparedAppend, PreparedCommit, recoverAppend, recoverFiles } from './file-commit';
 
 const root = await mkdtemp(join(tmpdir(), 'santa-csv-commit-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -113,6 +113,35 @@ describe('a commit of one file', () => {
     await PreparedCommit.prepare(dir, new Map([['a.csv', ['new a.csv\n']]]));
 
     expect(await recoverFiles(dir)).toEqual({ completed: [], discarded: [expect.stringMatching(/^a\.csv\..*\.tmp$/)] });
+    expect(await contents()).toEqual(OLD);
+  });
+});
+
+describe('an append to one file', () => {
+  it('adds the bytes at the end and leaves nothing else behind', async () => {
+    const append = await PreparedAppend.prepare(dir, 'a.csv');
+    expect(await readdir(dir)).toContain(APPEND_RECORD_FILE);
+
+    await append.apply(['row 1\n', 'row 2\n']);
+
+    expect(await contents()).toEqual({ ...OLD, 'a.csv': 'old a.csv\nrow 1\nrow 2\n' });
+  });
+
+  // Each case stops the protocol where a SIGKILL could; the append never committed.
+  const crashes: { when: string; written: string }[] = [
+    { when: 'right after the append record', written: '' },
+    { when: 'part way through the new bytes', written: 'row 1\nro' },
+    { when: 'after the new bytes, before the record was removed', written: 'row 1\nrow 2\n' },
+  ];
+
+  it.each(crashes)('is rolled back by recovery after a crash $when', async ({ written }) => {
+    await PreparedAppend.prepare(dir, 'a.csv');
+    await writeFile(join(dir, 'a.csv'), written, { flag: 'a' });
+
+    expect(await recoverAppend(dir)).toBe('a.csv');
+
+    expect(await contents()).toEqual(OLD);
+    expect(await recoverAppend(dir)).toBeNull();
     expect(await contents()).toEqual(OLD);
   });
 });

@@ -3,9 +3,9 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DomainError, StoreUnavailableError } from '@santa/domain';
-import { CommitInDoubtError, PreparedCommit } from './file-commit';
+import { CommitInDoubtError, PreparedAppend, PreparedCommit } from './file-commit';
 import type { OwnerLock } from './owner-lock';
-import { TABLES, decodeTable, encodeTable, type TableName, type TableRows } from './tables';
+import { TABLES, decodeTable, encodeRows, encodeTable, type TableName, type TableRows } from './tables';
 
 export type Tables<Name extends TableName> = { [N in Name]: TableRows[N][] };
 
@@ -41,11 +41,25 @@ export class TableFiles {
   #closed = false;
   /** Set when a write failed after its commit point: the files must be recovered by reopening. */
   #failure: Error | null = null;
+  #generation = 0;
+  readonly #readOnly: boolean;
 
   constructor(
     readonly dir: string,
     private readonly lock: OwnerLock,
-  ) {}
+    options: { readOnly?: boolean } = {},
+  ) {
+    this.#readOnly = options.readOnly ?? false;
+  }
+
+  /**
+   * Counts the writes committed since the directory was opened. This process is the
+   * directory's only writer (the lock), so a value read earlier that still matches
+   * means no file changed since: what was derived from the files then still holds.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
 
   /** Parses each named table from its file, all from the same committed state. */
   async read<Name extends TableName>(...names: Name[]): Promise<Tables<Name>> {
@@ -59,7 +73,7 @@ export class TableFiles {
    * atomic commit. If `work` throws, nothing is written.
    */
   async write<T>(work: (transaction: WriteTransaction) => Promise<T>): Promise<T> {
-    this.#assertUsable();
+    this.#assertWritable();
     return storeCall(() =>
       this.#writer.runExclusive(async () => {
         this.#assertNotFailed();
@@ -76,6 +90,35 @@ export class TableFiles {
         const result = await work(transaction);
         if (replaced.size > 0) await this.#commit(replaced);
         return result;
+      }),
+    );
+  }
+
+  /**
+   * Runs `plan` alone among writes, then appends the rows it returns to the table's
+   * file as one atomic step (file-commit.ts), without rewriting the rows already
+   * there, and calls its `committed` while still alone: what it derived from the
+   * files holds for the new generation. If `plan` throws, nothing is written.
+   */
+  async append<Name extends TableName, T>(
+    name: Name,
+    plan: () => Promise<{ rows: TableRows[Name][]; committed(): T }>,
+  ): Promise<T> {
+    this.#assertWritable();
+    return storeCall(() =>
+      this.#writer.runExclusive(async () => {
+        this.#assertNotFailed();
+        const { rows, committed } = await plan();
+        if (rows.length > 0) {
+          // Encoded before the readers are held off: they wait for the disk, not for this.
+          const chunks = [...encodeRows(name, rows)];
+          const prepared = await PreparedAppend.prepare(this.dir, TABLES[name].file);
+          await this.#files
+            .runExclusive(() => prepared.apply(chunks), READ_SHARES)
+            .catch((error: unknown) => this.#noteFailure(error));
+          this.#generation += 1;
+        }
+        return committed();
       }),
     );
   }
@@ -103,6 +146,7 @@ export class TableFiles {
     await this.#files
       .runExclusive(() => prepared.apply(), READ_SHARES)
       .catch((error: unknown) => this.#noteFailure(error));
+    this.#generation += 1;
   }
 
   #noteFailure(error: unknown): never {
@@ -112,6 +156,11 @@ export class TableFiles {
 
   #load(name: TableName): Promise<Buffer> {
     return readFile(join(this.dir, TABLES[name].file));
+  }
+
+  #assertWritable(): void {
+    this.#assertUsable();
+    if (this.#readOnly) throw new Error(`The CSV data directory ${this.dir} was opened read-only.`);
   }
 
   #assertUsable(): void {

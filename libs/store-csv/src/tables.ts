@@ -174,6 +174,12 @@ const ROWS_PER_CHUNK = 10_000;
 export function* encodeTable<Name extends TableName>(name: Name, rows: readonly TableRows[Name][]): Generator<string> {
   const table: Table<TableRows[Name]> = TABLES[name];
   yield stringify([table.columns as string[]]);
+  yield* encodeRows(name, rows);
+}
+
+/** Rows without the header, as chunks: what an append adds to the end of a table's file. */
+export function* encodeRows<Name extends TableName>(name: Name, rows: readonly TableRows[Name][]): Generator<string> {
+  const table: Table<TableRows[Name]> = TABLES[name];
   for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
     yield stringify(rows.slice(start, start + ROWS_PER_CHUNK).map((row) => table.encode(row)));
   }
