@@ -1,19 +1,24 @@
+import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreUnavailableError, isoNow, type ExchangeStore } from '@santa/domain';
+import { StoreUnavailableError, TABLES, isoNow, type ExchangeStore } from '@santa/domain';
 import {
   drawInCircle,
   newExchangeRecord,
   newIdempotencyIntent,
   newParticipantRecord,
   newParticipantRecords,
+  runBulkContract,
   runStoreContract,
 } from '@santa/domain/testing';
+import { bulkReadSql } from './bulk-rows';
 import { SQL } from './sql';
+import { SchemaTooNewError } from './migrate';
 import { openSqliteStore } from './sqlite-store';
 import { TempDatabases } from './testing/temp-databases';
 
 runStoreContract('sqlite', new TempDatabases());
+runBulkContract('sqlite', new TempDatabases());
 
 const databases = new TempDatabases();
 afterAll(() => databases.cleanup());
@@ -215,5 +220,54 @@ describe('query plans', () => {
 
     expect(plan.some((step) => step.startsWith('SEARCH'))).toBe(true);
     expect(plan.filter((step) => step.startsWith('SCAN') || step.includes('TEMP B-TREE'))).toEqual([]);
+  });
+  it.each(TABLES.flatMap((table) => (['first', 'after', 'last'] as const).map((query) => [table, query] as const)))(
+    'reads %s in key order (%s page) through an index, sorting at most one exchange at a time',
+    (table, query) => {
+      const sql = bulkReadSql(table)[query];
+      const plan = inspect(path, (db) =>
+        (
+          db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from(sql.matchAll(/\?/g), () => 'x')) as { detail: string }[]
+        ).map(({ detail }) => detail),
+      );
+
+      expect(plan.filter((step) => step.startsWith('SCAN') && !step.includes('USING'))).toEqual([]);
+      expect(plan.filter((step) => step.includes('TEMP B-TREE FOR ORDER BY'))).toEqual([]);
+    },
+  );
+
+});
+
+describe('a database opened read-only', () => {
+  it('is read as it is, refuses every write, and is left byte for byte unchanged', async () => {
+    const writer = await databases.open();
+    const { exchange, participants } = await seedDrawable(writer, 5);
+    await writer.close();
+    const before = readFileSync(databases.path);
+
+    const reader = openSqliteStore({ path: databases.path, readOnly: true });
+    try {
+      expect(await reader.dataVersion()).toBe('sqlite/1');
+      expect(await reader.countRows('participants')).toBe(5);
+      expect((await reader.getMeView(participants[0].tokenHash))?.exchange.participantCount).toBe(5);
+      await expect(reader.writeRows('participants', newParticipantRecords(exchange.id, 1))).rejects.toThrow(/readonly/i);
+      await expect(reader.createExchange(newExchangeRecord())).rejects.toThrow(/readonly/i);
+    } finally {
+      await reader.close();
+    }
+    expect(readFileSync(databases.path).equals(before)).toBe(true);
+  });
+
+  it('refuses a file that does not exist, without creating it, and one of a newer schema', async () => {
+    const missing = databases.newPath();
+    expect(() => openSqliteStore({ path: missing, readOnly: true })).toThrow(`${missing} does not exist.`);
+    expect(existsSync(missing)).toBe(false);
+
+    const newer = databases.newPath();
+    await openSqliteStore({ path: newer }).close();
+    const db = new Database(newer);
+    db.pragma('user_version = 7');
+    db.close();
+    expect(() => openSqliteStore({ path: newer, readOnly: true })).toThrow(SchemaTooNewError);
   });
 });

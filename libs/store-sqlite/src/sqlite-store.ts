@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -6,6 +6,7 @@ import {
   LIMITS,
   StoreUnavailableError,
   normalizeEmail,
+  type BulkStore,
   type DrawFunction,
   type ExchangeRecord,
   type ExchangeStore,
@@ -18,8 +19,11 @@ import {
   type Participant,
   type ParticipantCursor,
   type ParticipantRecord,
+  type TableName,
+  type TableRowTypes,
 } from '@santa/domain';
-import { migrate } from './migrate';
+import { BulkRows } from './bulk-rows';
+import { SchemaTooNewError, loadMigrations, migrate } from './migrate';
 import {
   exchangeToRow,
   rowToExchange,
@@ -53,6 +57,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Page cache of this connection, in MiB. */
   cacheSizeMiB?: number;
+  /**
+   * Opens an existing database at the newest schema version without changing it (a
+   * migration's source): nothing is created or migrated, and every write fails.
+   */
+  readOnly?: boolean;
 }
 
 /** What the store needs to know about an exchange before it writes to it. */
@@ -67,6 +76,7 @@ const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOM
 
 /** Opens (creating and migrating when needed) the database at `path` and returns the store on it. */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  if (options.readOnly) return openReadOnly(options);
   mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
   try {
@@ -83,11 +93,34 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 }
 
-export class SqliteStore implements ExchangeStore {
+function openReadOnly(options: SqliteStoreOptions): SqliteStore {
+  if (!existsSync(options.path)) throw new Error(`${options.path} does not exist.`);
+  const db = new Database(options.path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    db.pragma(`cache_size = ${-1024 * (options.cacheSizeMiB ?? 64)}`);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const latest = loadMigrations().at(-1)?.version ?? 0;
+    if (version > latest) throw new SchemaTooNewError(version, latest);
+    if (version < latest) {
+      throw new Error(
+        `${options.path} is at schema version ${version}, and this build reads version ${latest}: ` +
+          'open it once with the stage (not read-only) to migrate it.',
+      );
+    }
+    return new SqliteStore(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export class SqliteStore implements ExchangeStore, BulkStore {
   private readonly statements;
   private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>;
+  private readonly bulk: BulkRows;
 
   constructor(private readonly db: Database.Database) {
+    this.bulk = new BulkRows(db);
     const prepare = <Params extends unknown[] | object, Row = unknown>(sql: string) => db.prepare<Params, Row>(sql);
     this.statements = {
       ping: prepare<[]>(SQL.ping),
@@ -129,6 +162,10 @@ export class SqliteStore implements ExchangeStore {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    if (this.db.readonly) {
+      this.db.close();
+      return;
+    }
     try {
       // SQLite's advice for a connection that is closing: refresh the planner's
       // statistics where they went stale, and fold the WAL back into the database.
@@ -142,6 +179,27 @@ export class SqliteStore implements ExchangeStore {
     } finally {
       this.db.close();
     }
+  }
+
+  async dataVersion(): Promise<string> {
+    return this.run(() => `sqlite/${String(this.db.pragma('user_version', { simple: true }))}`);
+  }
+
+  async countRows(table: TableName): Promise<number> {
+    return this.run(() => this.bulk.count(table));
+  }
+
+  async readRows<T extends TableName>(table: T, afterKey: string | null, limit: number): Promise<TableRowTypes[T][]> {
+    return this.run(() => this.bulk.read(table, afterKey, limit));
+  }
+
+  async lastRowKey(table: TableName): Promise<string | null> {
+    return this.run(() => this.bulk.lastKey(table));
+  }
+
+  async writeRows<T extends TableName>(table: T, rows: TableRowTypes[T][]): Promise<{ written: number; skipped: number }> {
+    const written = await this.run(() => this.transaction.immediate(() => this.bulk.write(table, rows)) as number);
+    return { written, skipped: rows.length - written };
   }
 
   async getIdempotencyRecord(keyHash: string, notBefore: string): Promise<IdempotencyRecord | null> {
