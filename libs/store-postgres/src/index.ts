@@ -3,6 +3,8 @@ export {
   migratePostgres,
   knownMigrations,
   SchemaTooNewError,
+  SchemaNotCurrentError,
+  assertSchemaCurrent,
   MIGRATIONS_DIR,
   MIGRATIONS_TABLE,
   type MigrateOptions,

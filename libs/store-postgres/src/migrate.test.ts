@@ -2,7 +2,15 @@ import pg from 'pg';
 import { PG_MIGRATE_LOCK_ID, runner } from 'node-pg-migrate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '@santa/services';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE, SchemaTooNewError, knownMigrations, migratePostgres } from './migrate';
+import { newExchangeRecord } from '@santa/domain/testing';
+import {
+  MIGRATIONS_DIR,
+  MIGRATIONS_TABLE,
+  SchemaNotCurrentError,
+  SchemaTooNewError,
+  knownMigrations,
+  migratePostgres,
+} from './migrate';
 import { openPostgresStore } from './postgres-store';
 
 const TABLES = ['assignments', 'exchanges', 'exclusions', 'idempotency_records', 'participants'];
@@ -129,6 +137,46 @@ describe('migratePostgres', () => {
 
     expect(await tablesOf(url)).toEqual([]);
     expect(await migratePostgres(url)).toEqual({ applied: knownMigrations() });
+  });
+});
+
+describe('a store opened read-only', () => {
+  it('migrates nothing: a database without the schema, or with an older one, is refused as it is', async () => {
+    const url = await emptyDatabase();
+
+    await expect(openPostgresStore({ connectionString: url, readOnly: true })).rejects.toBeInstanceOf(SchemaNotCurrentError);
+    await expect(openPostgresStore({ connectionString: url, readOnly: true })).rejects.toThrow('has no santa-ladder schema');
+    expect(await tablesOf(url)).toEqual([]);
+  });
+
+  it('refuses a database that a newer version migrated', async () => {
+    const url = await emptyDatabase();
+    await migratePostgres(url);
+    await withClient(url, (client) =>
+      client.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, run_on) VALUES ($1, now())`, ['9999999999999_newer']),
+    );
+
+    await expect(openPostgresStore({ connectionString: url, readOnly: true })).rejects.toBeInstanceOf(SchemaTooNewError);
+  });
+
+  it('reads, and every write fails in a read-only transaction', async () => {
+    const url = await emptyDatabase();
+    const writer = await openPostgresStore({ connectionString: url });
+    const exchange = await writer.createExchange(newExchangeRecord());
+    await writer.close();
+
+    const reader = await openPostgresStore({ connectionString: url, readOnly: true });
+    try {
+      expect(await reader.dataVersion()).toBe(`postgres/${knownMigrations().length}`);
+      expect(await reader.getExchange(exchange.id)).toMatchObject({ id: exchange.id });
+      await expect(reader.createExchange(newExchangeRecord())).rejects.toMatchObject({ code: '25006' });
+      await expect(reader.writeRows('exchanges', [newExchangeRecord()])).rejects.toMatchObject({ code: '25006' });
+    } finally {
+      await reader.close();
+    }
+    expect(await withClient(url, async (client) => (await client.query('SELECT id FROM exchanges')).rows)).toEqual([
+      { id: exchange.id },
+    ]);
   });
 });
 

@@ -86,6 +86,39 @@ export async function migratePostgres(
   }
 }
 
+/** The database's schema is older than this code's, or it has none: it must be migrated before it is read. */
+export class SchemaNotCurrentError extends Error {
+  override readonly name = 'SchemaNotCurrentError';
+  constructor(readonly missingMigrations: string[]) {
+    super(
+      missingMigrations.length === knownMigrations().length
+        ? 'The database has no santa-ladder schema.'
+        : `The database schema is older than this code: it lacks migration(s) ${missingMigrations.join(', ')}. ` +
+            'Start the stage on it once to migrate it.',
+    );
+  }
+}
+
+/**
+ * Checks, changing nothing, that the database has exactly the migrations this code
+ * ships; throws SchemaTooNewError or SchemaNotCurrentError otherwise.
+ */
+export async function assertSchemaCurrent(connectionString: string): Promise<void> {
+  const known = knownMigrations();
+  const client = new pg.Client({ connectionString, application_name: 'santa-ladder schema check' });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const applied = await appliedMigrations(client);
+    const unknown = applied.filter((name) => !known.includes(name));
+    if (unknown.length > 0) throw new SchemaTooNewError(unknown);
+    const missing = known.filter((name) => !applied.includes(name));
+    if (missing.length > 0) throw new SchemaNotCurrentError(missing);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The names of the migrations applied to the database, oldest first; none before the first migration. */
 async function appliedMigrations(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [

@@ -20,6 +20,12 @@ export interface PoolOptions {
   applicationName?: string;
   /** Told about errors of idle connections (a database restart, a network cut); they never crash the process. */
   onConnectionError?: (error: Error) => void;
+  /**
+   * Every transaction of the pool is read-only (`default_transaction_read_only`), so
+   * nothing can write through it, and opening migrates nothing: the schema must be
+   * current. For reading a database without changing it (a migration's source).
+   */
+  readOnly?: boolean;
 }
 
 export const POOL_DEFAULTS = {
@@ -54,6 +60,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? POOL_DEFAULTS.idleInTransactionTimeoutMs,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? POOL_DEFAULTS.connectionTimeoutMs,
     application_name: options.applicationName ?? POOL_DEFAULTS.applicationName,
+    ...(options.readOnly && { options: '-c default_transaction_read_only=on' }),
     // Notices a dead peer on an idle connection (a cut network, a crashed host).
     keepAlive: true,
     // Statements go out without waiting for the answer to the one before: a

@@ -2,8 +2,12 @@ import type pg from 'pg';
 import {
   DomainError,
   LIMITS,
+  MissingReferenceError,
   StoreUnavailableError,
   isId,
+  keyParts,
+  rowKey,
+  type BulkStore,
   normalizeEmail,
   type DrawFunction,
   type ExchangeRecord,
@@ -17,8 +21,11 @@ import {
   type Participant,
   type ParticipantCursor,
   type ParticipantRecord,
+  type TableName,
+  type TableRowTypes,
 } from '@santa/domain';
-import { migratePostgres } from './migrate';
+import { BULK_READS, BULK_SQL, INSERTS, fromRow, insertParameters, pairParameters } from './bulk-sql';
+import { assertSchemaCurrent, migratePostgres } from './migrate';
 import { createPool, toStoreError, type PoolOptions } from './pool';
 import {
   exchangeParameters,
@@ -47,10 +54,12 @@ interface Transaction {
 /**
  * Migrates the database (waiting for another process that is migrating it) and
  * opens a store on a connection pool. Throws when the schema is newer than this code.
+ * Read-only, it migrates nothing: the schema must be current already.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   try {
-    await migratePostgres(options.connectionString);
+    if (options.readOnly) await assertSchemaCurrent(options.connectionString);
+    else await migratePostgres(options.connectionString);
   } catch (error) {
     throw toStoreError(error);
   }
@@ -64,7 +73,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
  * exclusions that nobody changes until it commits. See the README for why that is
  * enough, and for what happens while the database is down.
  */
-export class PostgresStore implements ExchangeStore {
+export class PostgresStore implements ExchangeStore, BulkStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
   /** Single statements outside a transaction, for writes that need no other. */
@@ -80,6 +89,88 @@ export class PostgresStore implements ExchangeStore {
   close(): Promise<void> {
     this.closing ??= Promise.allSettled(this.inFlight).then(() => this.pool.end());
     return this.closing;
+  }
+
+  async dataVersion(): Promise<string> {
+    return this.run(async () => {
+      const [row] = await this.query<{ migrations: number }>(BULK_SQL.dataVersion);
+      return `postgres/${row?.migrations ?? 0}`;
+    });
+  }
+
+  async countRows(table: TableName): Promise<number> {
+    return this.run(async () => {
+      const [row] = await this.query<{ rows: number }>(BULK_READS[table].count);
+      return row?.rows ?? 0;
+    });
+  }
+
+  async readRows<T extends TableName>(table: T, afterKey: string | null, limit: number): Promise<TableRowTypes[T][]> {
+    return this.run(async () => {
+      const reads = BULK_READS[table];
+      const rows =
+        afterKey === null
+          ? await this.query(reads.first, [limit])
+          : await this.query(reads.after, [...keyParts(afterKey), limit]);
+      return rows.map((row) => fromRow(table, row));
+    });
+  }
+
+  async lastRowKey(table: TableName): Promise<string | null> {
+    return this.run(async () => {
+      const [row] = await this.query(BULK_READS[table].last);
+      return row === undefined ? null : rowKey(table, fromRow(table, row));
+    });
+  }
+
+  async writeRows<T extends TableName>(table: T, rows: TableRowTypes[T][]): Promise<{ written: number; skipped: number }> {
+    if (rows.length === 0) return { written: 0, skipped: 0 };
+    return this.run(() =>
+      this.transaction(async (tx) => {
+        // Sent together, the check first: its answer arrives with the insert's, and a
+        // refusal rolls both back. A missing reference also fails the insert where a
+        // foreign key catches it; the check's error names the row.
+        const [missing, inserted] = await Promise.allSettled([
+          this.missingReference(tx, table, rows),
+          tx.query<{ written: number }>(INSERTS[table], insertParameters(table, rows)),
+        ]);
+        if (missing.status === 'rejected') throw missing.reason;
+        if (missing.value) throw missing.value;
+        if (inserted.status === 'rejected') throw inserted.reason;
+        const written = inserted.value[0]?.written ?? 0;
+        return { written, skipped: rows.length - written };
+      }),
+    );
+  }
+
+  /** The first row of the batch that refers to a row the database does not have. */
+  private async missingReference<T extends TableName>(
+    tx: Transaction,
+    table: T,
+    rows: TableRowTypes[T][],
+  ): Promise<MissingReferenceError | null> {
+    if (table === 'participants') {
+      const participants = rows as ParticipantRecord[];
+      const [orphan] = await tx.query<{ exchange_id: string; id: string }>(BULK_SQL.participantWithoutExchange, [
+        participants.map((participant) => participant.exchangeId),
+        participants.map((participant) => participant.id),
+      ]);
+      return orphan
+        ? new MissingReferenceError(table, `${orphan.exchange_id}/${orphan.id}`, `exchange ${orphan.exchange_id}`)
+        : null;
+    }
+    if (table === 'exclusions' || table === 'assignments') {
+      const pairTable: 'exclusions' | 'assignments' = table;
+      const pairs = rows as TableRowTypes['exclusions'][];
+      const [pair] = await tx.query<{ exchange_id: string; giver_id: string; receiver_id: string; missing: string }>(
+        BULK_SQL.pairWithoutParticipant,
+        pairParameters(pairs),
+      );
+      if (!pair) return null;
+      const row = { exchangeId: pair.exchange_id, giverId: pair.giver_id, receiverId: pair.receiver_id };
+      return new MissingReferenceError(table, rowKey(pairTable, row), `participant ${pair.exchange_id}/${pair.missing}`);
+    }
+    return null;
   }
 
   async getIdempotencyRecord(keyHash: string, notBefore: string): Promise<IdempotencyRecord | null> {
