@@ -2,7 +2,9 @@ import type { RedisOptions } from 'ioredis';
 import type { Registry } from 'prom-client';
 import {
   StoreUnavailableError,
+  isBulkStore,
   isDomainError,
+  type BulkStore,
   type ExchangeRecord,
   type ExchangeStore,
   type MeView,
@@ -51,7 +53,13 @@ interface ViewRead<T> {
  * other call goes to `inner` unchanged. Redis failing is never an error for the
  * caller: the call is served by `inner`. README.md explains the design and why a
  * client always reads its own writes, also across processes sharing one Redis.
+ *
+ * Over a store that also moves whole tables (`BulkStore`), the decorator does too:
+ * bulk reads pass through, and a bulk write, which may touch any exchange, voids
+ * every view (deletes the epoch) before it resolves.
  */
+export function createCachedStore(inner: ExchangeStore & BulkStore, options: CachedStoreOptions): ExchangeStore & BulkStore;
+export function createCachedStore(inner: ExchangeStore, options: CachedStoreOptions): ExchangeStore;
 export function createCachedStore(inner: ExchangeStore, options: CachedStoreOptions): ExchangeStore {
   const ttlSeconds = options.ttlSeconds;
   const ttlJitter = options.ttlJitter ?? 0.1;
@@ -138,6 +146,15 @@ export function createCachedStore(inner: ExchangeStore, options: CachedStoreOpti
     return JSON.parse(json) as T | null;
   }
 
+  /** Remembers a write until it settles, so `close()` lets it finish invalidating. */
+  function tracked<R>(run: () => Promise<R>): Promise<R> {
+    const writing = run();
+    writesInFlight.add(writing);
+    const forget = () => writesInFlight.delete(writing);
+    writing.then(forget, forget);
+    return writing;
+  }
+
   /**
    * Runs a write, then invalidates the views of its exchange before the caller sees the
    * result. A write that failed with a DomainError changed nothing (the port's rule);
@@ -148,7 +165,7 @@ export function createCachedStore(inner: ExchangeStore, options: CachedStoreOpti
     run: () => Promise<R>,
     ownersOf?: (result: R) => string[],
   ): Promise<R> {
-    const writing = (async () => {
+    return tracked(async () => {
       let result: R;
       try {
         result = await run();
@@ -164,14 +181,10 @@ export function createCachedStore(inner: ExchangeStore, options: CachedStoreOpti
         await connection.invalidateExchange(exchangeId);
       }
       return result;
-    })();
-    writesInFlight.add(writing);
-    const forget = () => writesInFlight.delete(writing);
-    writing.then(forget, forget);
-    return writing;
+    });
   }
 
-  return {
+  const store: ExchangeStore = {
     ping: () => inner.ping(),
 
     async close() {
@@ -252,4 +265,26 @@ export function createCachedStore(inner: ExchangeStore, options: CachedStoreOpti
         () => inner.updateWishlist(participantTokenHash, wishlist),
       ),
   };
+  if (!isBulkStore(inner)) return store;
+
+  const bulk: BulkStore = {
+    dataVersion: () => inner.dataVersion(),
+    countRows: (table) => inner.countRows(table),
+    readRows: (table, afterKey, limit) => inner.readRows(table, afterKey, limit),
+    lastRowKey: (table) => inner.lastRowKey(table),
+    writeRows: (table, rows) =>
+      tracked(async () => {
+        let result: Awaited<ReturnType<BulkStore['writeRows']>>;
+        try {
+          result = await inner.writeRows(table, rows);
+        } catch (error) {
+          // A failed call wrote nothing, unless it failed at its commit: it may have.
+          await connection.voidEverything();
+          throw error;
+        }
+        if (result.written > 0) await connection.voidEverything();
+        return result;
+      }),
+  };
+  return { ...store, ...bulk };
 }
