@@ -17,9 +17,9 @@ export type CapacityWorkload = (typeof CAPACITY_WORKLOADS)[number];
 
 /**
  * The default capacity staircase: equal steps of 200 req/s from a rate every stage but
- * CSV holds to past what one Node process serves on this machine, 4 s each.
+ * CSV holds to past what one Node process and k6 together serve on two cores.
  */
-export const DEFAULT_RAMP: RampOptions = { workload: 'reveal', startRate: 200, maxRate: 4_000, steps: 20 };
+export const DEFAULT_RAMP: RampOptions = { workload: 'reveal', startRate: 200, maxRate: 3_200, steps: 16 };
 
 export interface RampOptions {
   workload: CapacityWorkload;
