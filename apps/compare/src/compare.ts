@@ -148,6 +148,7 @@ async function runOnce(spec: TargetSpec, round: number, options: CompareOptions,
     const redisPid = lab.redis?.pid;
     if (spec.services.includes('redis') && redisPid !== undefined) groups.redis = { roots: () => [redisPid] };
 
+    const countersBefore = await scrapeCounters(target.url, COUNTED_METRICS);
     const meter = new UsageMeter(groups);
     meter.start();
     const outcome = await deps
@@ -163,6 +164,9 @@ async function runOnce(spec: TargetSpec, round: number, options: CompareOptions,
         throw error;
       });
     const usage = meter.stop();
+    const countersAfter = await scrapeCounters(target.url, COUNTED_METRICS);
+    const counters: Record<string, number> = {};
+    for (const [key, value] of Object.entries(countersAfter)) counters[key] = value - (countersBefore[key] ?? 0);
     const requests = outcome.measured.requests;
     const records: Record<string, GroupRecord> = {};
     for (const [name, one] of Object.entries(usage)) {
@@ -178,11 +182,42 @@ async function runOnce(spec: TargetSpec, round: number, options: CompareOptions,
       measured: outcome.measured,
       capacity: outcome.steps ? deriveCapacity(outcome.steps) : null,
       groups: records,
+      counters,
       k6Summary: outcome.summary,
     };
   } finally {
     await target.stop();
   }
+}
+
+/** Counters of the stage's own /metrics worth keeping per run: how often the cache answered. */
+export const COUNTED_METRICS = ['santa_cache_reads_total'];
+
+/**
+ * The samples of some counters from a target's Prometheus text, keyed
+ * `name{labels}`; empty when the target has no /metrics (bare-node) or none of them.
+ */
+export async function scrapeCounters(url: string, names: readonly string[]): Promise<Record<string, number>> {
+  let text: string;
+  try {
+    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    text = await response.text();
+    if (!response.ok) return {};
+  } catch {
+    return {};
+  }
+  return parseCounters(text, names);
+}
+
+export function parseCounters(text: string, names: readonly string[]): Record<string, number> {
+  const counters: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!match || !names.includes(match[1] as string)) continue;
+    const value = Number(match[3]);
+    if (Number.isFinite(value)) counters[`${match[1]}${match[2] ?? ''}`] = value;
+  }
+  return counters;
 }
 
 /** Writes `<name>.json`, `<name>.md` and `<name>.svg`; returns their paths. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deriveCapacity } from './capacity';
 import { checkTargets, growthTable, renderLadderCapacitySvg, renderLadderGrowthSvg, renderLadderMarkdown } from './ladder-report';
-import { fmt, renderComparisonMarkdown, renderComparisonSvg, summarize, verdict } from './report';
+import { COUNTED_METRICS, parseCounters } from './compare';
+import { cacheHitRate, fmt, renderComparisonMarkdown, renderComparisonSvg, summarize, verdict } from './report';
 import type { ComparisonResult, LadderResult, RunRecord } from './result';
 
 const machine = { cores: 2, cpuModel: 'Test CPU', memoryBytes: 8 * 2 ** 30, kernel: '6.1.0', loadAverageAtStart: [0.5, 0.4, 0.3], versions: { node: 'v24.0.0', k6: 'v1.8.1' } };
@@ -186,5 +187,25 @@ describe('the ladder report', () => {
 
   it('refuses a ladder whose comparison file is missing', () => {
     expect(() => renderLadderMarkdown(ladder, new Map())).toThrow(/ladder.json names .*, which is missing/);
+  });
+});
+
+describe('cache counters', () => {
+  it('reads counters from Prometheus text and reports the hit rate of a run', () => {
+    const text = [
+      '# HELP santa_cache_reads_total Cached reads',
+      '# TYPE santa_cache_reads_total counter',
+      'santa_cache_reads_total{view="me",result="hit"} 75',
+      'santa_cache_reads_total{view="me",result="miss"} 25',
+      'santa_store_operations_total{operation="getMeView"} 25',
+    ].join('\n');
+    const counters = parseCounters(text, COUNTED_METRICS);
+    expect(counters).toEqual({ 'santa_cache_reads_total{view="me",result="hit"}': 75, 'santa_cache_reads_total{view="me",result="miss"}': 25 });
+    const cached = run('B', 1, 5, 1, { counters });
+    expect(cacheHitRate(cached)).toBe(0.75);
+    expect(cacheHitRate(run('A', 1, 5, 1))).toBeNull();
+    const markdown = renderComparisonMarkdown(comparison({ runs: [run('A', 1, 10, 2), cached] }));
+    expect(markdown).toContain('| **B** | 200 | 2.50 | 5.00 | 10.00 | 0.00% | 0 | 75.00% |');
+    expect(markdown).toContain('| **A** | 200 | 5.00 | 10.00 | 20.00 | 0.00% | 0 | – |');
   });
 });

@@ -10,6 +10,18 @@ import { barChart, combine } from './svg';
 
 export const GROUP_ORDER = ['app', 'postgres', 'redis', 'nginx', 'k6'] as const;
 
+/** Share of cached reads answered from the cache in a run; null when the target has no cache. */
+export function cacheHitRate(run: RunRecord): number | null {
+  let hits = 0;
+  let total = 0;
+  for (const [key, value] of Object.entries(run.counters ?? {})) {
+    if (!key.startsWith('santa_cache_reads_total')) continue;
+    total += value;
+    if (/result="hit"/.test(key)) hits += value;
+  }
+  return total > 0 ? hits / total : null;
+}
+
 export interface TargetSummary {
   target: string;
   rounds: number;
@@ -21,6 +33,8 @@ export interface TargetSummary {
   droppedIterations: number;
   /** Median capacity over rounds (capacity scenarios only). */
   capacity: number | null;
+  /** Median share of cached reads served by the cache; null without a cache. */
+  cacheHitRate: number | null;
   /** Median CPU seconds per 1k requests per group. */
   cpuPer1k: Record<string, number>;
   /** Highest peak memory seen in any round, per group. */
@@ -44,6 +58,8 @@ export interface ComparisonSummary {
   groups: string[];
   isCapacity: boolean;
   droppedRuns: RunRecord[];
+  /** Whether any target reported cache reads. */
+  hasCache: boolean;
 }
 
 function runsOf(result: ComparisonResult, target: string): RunRecord[] {
@@ -67,6 +83,7 @@ export function summarize(result: ComparisonResult): ComparisonSummary {
       errorRate: pick((run) => run.measured.errorRate),
       droppedIterations: runs.reduce((sum, run) => sum + run.measured.droppedIterations, 0),
       capacity: isCapacity ? pick((run) => run.capacity?.rate ?? Number.NaN) : null,
+      cacheHitRate: runs.some((run) => cacheHitRate(run) !== null) ? pick((run) => cacheHitRate(run) ?? Number.NaN) : null,
       cpuPer1k: Object.fromEntries(groups.map((group) => [group, pick((run) => run.groups[group]?.cpuSecondsPer1kRequests ?? Number.NaN)])),
       peakMemoryBytes: Object.fromEntries(groups.map((group) => [group, Math.max(0, ...runs.map((run) => run.groups[group]?.peakMemoryBytes ?? 0))])),
     };
@@ -98,7 +115,7 @@ export function summarize(result: ComparisonResult): ComparisonSummary {
     };
   });
   const droppedRuns = result.runs.filter((run) => run.measured.droppedIterations > 0);
-  return { targets, ratios, groups, isCapacity, droppedRuns };
+  return { targets, ratios, groups, isCapacity, droppedRuns, hasCache: targets.some((one) => one.cacheHitRate !== null) };
 }
 
 /** Fixed decimals for tables; a dash for a missing figure. */
@@ -170,7 +187,7 @@ export function renderComparisonMarkdown(result: ComparisonResult): string {
   const groupCols = summary.groups.map((group) => `CPU ${group}`);
   lines.push(
     table(
-      ['target', ...(summary.isCapacity ? ['capacity req/s'] : []), 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'dropped', ...groupCols, ...summary.groups.map((group) => `peak MiB ${group}`)],
+      ['target', ...(summary.isCapacity ? ['capacity req/s'] : []), 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'dropped', ...(summary.hasCache ? ['cache hits'] : []), ...groupCols, ...summary.groups.map((group) => `peak MiB ${group}`)],
       summary.targets.map((one) => [
         `**${one.target}**`,
         ...(summary.isCapacity ? [fmt(one.capacity, 0)] : []),
@@ -180,12 +197,13 @@ export function renderComparisonMarkdown(result: ComparisonResult): string {
         fmt(one.p99Ms, 2),
         pct(one.errorRate),
         fmt(one.droppedIterations, 0),
+        ...(summary.hasCache ? [one.cacheHitRate === null ? '–' : pct(one.cacheHitRate)] : []),
         ...summary.groups.map((group) => fmt(one.cpuPer1k[group], 2)),
         ...summary.groups.map((group) => mib(one.peakMemoryBytes[group])),
       ]),
     ),
     '',
-    'CPU columns are CPU seconds per 1,000 requests (equally: CPU milliseconds per request) for each process group, from `/proc/<pid>/stat` over the measured window; peak MiB is the highest proportional set size of the group seen during any round. Dropped is the total over all rounds.',
+    `CPU columns are CPU seconds per 1,000 requests (equally: CPU milliseconds per request) for each process group, from \`/proc/<pid>/stat\` over the measured window; peak MiB is the highest proportional set size of the group seen during any round. Dropped is the total over all rounds.${summary.hasCache ? ' Cache hits is the share of cached reads the cache answered during the measured window (from the stage\'s `santa_cache_reads_total`); Redis is emptied before every run.' : ''}`,
     '',
   );
 
@@ -212,7 +230,7 @@ export function renderComparisonMarkdown(result: ComparisonResult): string {
   lines.push('## Every round', '');
   lines.push(
     table(
-      ['round', 'target', ...(summary.isCapacity ? ['capacity req/s', 'broke at'] : []), 'req/s', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'dropped', ...groupCols, ...summary.groups.map((group) => `peak MiB ${group}`), 'start s'],
+      ['round', 'target', ...(summary.isCapacity ? ['capacity req/s', 'broke at'] : []), 'req/s', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'dropped', ...(summary.hasCache ? ['cache hits'] : []), ...groupCols, ...summary.groups.map((group) => `peak MiB ${group}`), 'start s'],
       result.runs.map((run) => [
         String(run.round),
         run.target,
@@ -226,6 +244,7 @@ export function renderComparisonMarkdown(result: ComparisonResult): string {
         fmt(run.measured.p99Ms, 2),
         pct(run.measured.errorRate),
         fmt(run.measured.droppedIterations, 0),
+        ...(summary.hasCache ? [pct(cacheHitRate(run) ?? Number.NaN)] : []),
         ...summary.groups.map((group) => fmt(run.groups[group]?.cpuSecondsPer1kRequests, 2)),
         ...summary.groups.map((group) => mib(run.groups[group]?.peakMemoryBytes)),
         fmt(run.startupSeconds, 1),

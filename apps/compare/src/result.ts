@@ -92,6 +92,8 @@ export interface RunRecord {
   capacity: Capacity | null;
   /** app, postgres, redis, nginx, k6: those present in this run. */
   groups: Record<string, GroupRecord>;
+  /** Increase of the target's own counters over the measured window (`santa_cache_reads_total{view,result}`). */
+  counters?: Record<string, number>;
   /** k6's own summary of the measured run, as k6 wrote it. */
   k6Summary: unknown;
 }
