@@ -190,18 +190,27 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
     notes: [],
   };
   const base = { participants: options.participants, rounds: options.rounds, duration: options.duration, warmup: options.warmup, seed: options.seed, ramp: options.ramp, outDir: options.outDir };
-  const compare = async (compareOptions: CompareOptions, notes: string[] = []): Promise<ComparisonResult> => {
+  // One comparison that fails (a stage that does not start, say) is written down and the
+  // ladder goes on: an hour of measurements is not thrown away for one of them.
+  const compare = async (compareOptions: CompareOptions, notes: string[] = []): Promise<ComparisonResult | null> => {
     log(`\n== ${compareOptions.name}`);
-    const result = await runComparison(compareOptions, {
-      runLoad: deps.runLoad,
-      loadVersions: deps.loadVersions,
-      lab,
-      log,
-      command: compareCommand(compareOptions),
-      notes: [`Run as part of \`${deps.command}\`.`, ...notes],
-    });
-    writeComparison(result, options.outDir);
-    return result;
+    try {
+      const result = await runComparison(compareOptions, {
+        runLoad: deps.runLoad,
+        loadVersions: deps.loadVersions,
+        lab,
+        log,
+        command: compareCommand(compareOptions),
+        notes: [`Run as part of \`${deps.command}\`.`, ...notes],
+      });
+      writeComparison(result, options.outDir);
+      return result;
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0] as string;
+      log(`${compareOptions.name} failed: ${(error as Error).stack ?? message}`);
+      ladder.notes.push(`${compareOptions.name} did not complete: ${message}`);
+      return null;
+    }
   };
 
   try {
@@ -221,8 +230,7 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
             const notes = slow
               ? [`${targets.join(' and ')} run at ${rate} req/s, the default fixed rate of the slower stage; the pair also runs on ${sizes.map((size) => size.toLocaleString('en-US')).join(' and ')} participants.`]
               : [];
-            await compare({ ...base, participants, targets, scenario, rate, name }, notes);
-            ladder.comparisons.push(name);
+            if (await compare({ ...base, participants, targets, scenario, rate, name }, notes)) ladder.comparisons.push(name);
           }
         }
       }
@@ -234,16 +242,15 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
       const note = left.length > 0 ? [`Left out: ${left.join(', ')}, whose default fixed rate is below the ramp's first step of ${options.ramp.startRate} req/s (see its pair).`] : [];
       const capacityBase = { ...base, scenario: 'capacity' as Scenario, rate: DEFAULT_RATE, duration: options.stepDuration };
       const reveal = `capacity-reveal-${options.participants}`;
-      await compare({ ...capacityBase, targets: ['ceiling', 'bare-node', ...capable], ramp: { ...options.ramp, workload: 'reveal' }, name: reveal }, note);
-      ladder.capacity = reveal;
+      if (await compare({ ...capacityBase, targets: ['ceiling', 'bare-node', ...capable], ramp: { ...options.ramp, workload: 'reveal' }, name: reveal }, note)) ladder.capacity = reveal;
       const withServer = capable.filter((stage) => targetSpec(stage).services.includes('postgres'));
       if (withServer.length >= 1) {
         const dashboard = `capacity-dashboard-${options.participants}`;
-        await compare(
+        const done = await compare(
           { ...capacityBase, targets: withServer, ramp: { ...options.ramp, workload: 'dashboard' }, name: dashboard },
           ['The dashboard capacity runs on the stages with a database server: the cache step (03 to 04) is the one it measures.'],
         );
-        ladder.capacityDashboard = dashboard;
+        if (done) ladder.capacityDashboard = dashboard;
       }
     }
 
@@ -277,6 +284,10 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
           const targets = running.filter((stage) => rates[stage] === rate);
           const name = rate === options.growthRate ? `growth-reveal-${size}` : `growth-reveal-${size}-at-${rate}`;
           const result = await compare({ ...base, targets, scenario: 'reveal', participants: size, rounds: options.growthRounds, rate, name });
+          if (!result) {
+            for (const stage of targets) stoppedAt.set(stage, `the comparison at ${size.toLocaleString('en-US')} participants did not complete (see the notes)`);
+            continue;
+          }
           growth.files[String(size)]?.push(name);
           for (const stage of targets) {
             const load = result.dataset.loads.find((one) => one.target === stage);
