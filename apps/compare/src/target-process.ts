@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataKey } from './lab';
 import type { TargetSpec } from './targets';
@@ -70,7 +70,11 @@ export async function startTarget(options: StartOptions): Promise<RunningTarget>
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${options.spec.name} exited (${signal ?? code}) before it was ready; see ${options.logFile}`));
+      // The log goes with the lab's directory: the error carries its end.
+      log.end(() => {
+        const tail = readFileSync(options.logFile, 'utf8').slice(-2_000);
+        reject(new Error(`${options.spec.name} exited (${signal ?? code}) before it was ready; its last words:\n${tail}`));
+      });
     });
   });
   // Keep draining stdout so the process never blocks on a full pipe.
