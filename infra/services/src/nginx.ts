@@ -25,6 +25,7 @@ export interface RunningNginx {
   /** `http://<host>:<port>` */
   readonly url: string;
   readonly port: number;
+  /** e.g. `1.22.1` */
   readonly version: string;
   /** The master process. */
   readonly pid: number | undefined;
@@ -127,7 +128,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort());
   const template = await readFile(options.template ?? DEFAULT_TEMPLATE, 'utf8');
-  const version = (spawnSync(binary, ['-v'], { encoding: 'utf8' }).stderr ?? '').trim().replace(/^nginx version: /, '');
+  const version = (spawnSync(binary, ['-v'], { encoding: 'utf8' }).stderr ?? '').trim().replace(/^nginx version: nginx\//, '');
 
   const dir = await mkdtemp(join(tmpdir(), 'santa-nginx-'));
   // Workers running as nobody must reach the temporary directories nginx makes in here.

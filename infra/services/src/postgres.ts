@@ -73,18 +73,17 @@ async function chownTree(path: string, user: { uid: number; gid: number }): Prom
 }
 
 /**
- * The server user must be able to reach its data directory. The directory itself and
- * its parent (a stage's data directory, often made with `mktemp -d`, mode 0700) are
- * ours to open for traversal; a locked directory further up is the caller's to fix.
+ * The server user must be able to reach its data directory. Its parent (a stage's
+ * data directory, often made with `mktemp -d`, mode 0700) is ours to open for
+ * traversal; the data directory itself must stay private (PostgreSQL checks), and a
+ * locked directory further up is the caller's to fix.
  */
 async function ensureReachable(dataDir: string): Promise<void> {
-  for (const dir of [dataDir, dirname(dataDir)]) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
-  }
-  for (let dir = dirname(dirname(dataDir)); dir !== dirname(dir); dir = dirname(dir)) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) {
+  const parent = dirname(dataDir);
+  const { mode } = await stat(parent);
+  if ((mode & 0o001) === 0) await chmod(parent, mode | 0o001);
+  for (let dir = dirname(parent); dir !== dirname(dir); dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) {
       throw new Error(
         `PostgreSQL runs as an unprivileged user and cannot reach ${dataDir}: ${dir} is not searchable by others. ` +
           'Choose a data directory elsewhere (for example under /tmp), or allow traversal with chmod o+x.',

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresBinDir, startPostgres, startRedis, type RunningPostgres, type RunningRedis } from './index';
@@ -24,6 +25,26 @@ describe('PostgreSQL on loopback', () => {
     const dataDir = pg.dataDir;
     await pg.stop();
     expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+describe('PostgreSQL on a data directory that outlives it', () => {
+  it('starts again on the same data in a private (0700) parent directory, as a stage restarted after a crash does', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'santa-pg-parent-'));
+    const dataDir = join(parent, 'postgres');
+    try {
+      const first = await startPostgres({ dataDir });
+      psql(first, 'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$still here$$)');
+      await first.stop();
+      const second = await startPostgres({ dataDir });
+      try {
+        expect(psql(second, 'SELECT v FROM kept')).toBe('still here');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
 
