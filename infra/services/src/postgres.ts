@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from './ports';
@@ -97,6 +97,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   const user = serverUser();
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'santa-pg-')));
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const port = options.port ?? (await freePort());
   const version = runCommand(join(bin, 'postgres'), ['--version']).trim();
 
