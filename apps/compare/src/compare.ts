@@ -49,7 +49,7 @@ export async function runComparison(options: CompareOptions, deps: CompareDepend
       const loaded = await lab.loadData(spec, data, log);
       dataset.rows ??= loaded.rows;
       dataset.loads.push({ target: spec.name, seconds: loaded.seconds, how: loaded.how });
-      if (loaded.seconds > 0) log(`${spec.name}: loaded in ${loaded.seconds.toFixed(1)} s`);
+      log(`${spec.name}: ${loaded.how} (${loaded.seconds.toFixed(1)} s)`);
     }
     const tokens = await lab.tokensFile(data);
     dataset.tokensInFile = tokens.count;

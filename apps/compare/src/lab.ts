@@ -19,7 +19,7 @@ export interface DataKey {
 
 export interface LoadedData {
   location: StoreLocation | null;
-  /** Seconds it took to write the dataset, or 0 when it was already there. */
+  /** Seconds it took to write the dataset (when it was written, for data reused later). */
   seconds: number;
   how: string;
   rows: Record<TableName, number> | null;
@@ -98,7 +98,7 @@ export class Lab {
   async loadData(spec: TargetSpec, data: DataKey, onProgress?: (line: string) => void): Promise<LoadedData> {
     const key = this.key(spec.name, data);
     const known = this.loaded.get(key);
-    if (known) return { ...known, seconds: 0, how: 'already loaded' };
+    if (known) return { ...known, how: known.location === null ? known.how : `${known.how}, by an earlier comparison of the same run` };
     await this.ensureServices(spec.services);
     const location = this.locationFor(spec, data);
     let result: LoadedData;

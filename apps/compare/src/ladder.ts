@@ -318,7 +318,7 @@ export function readComparisons(outDir: string, names: readonly string[]): Map<s
 }
 
 function ladderFileNames(ladder: LadderResult): string[] {
-  return [...ladder.comparisons, ladder.capacity, ladder.capacityDashboard, ...Object.values(ladder.growth?.files ?? {})].filter((name): name is string => typeof name === 'string');
+  return [...ladder.comparisons, ladder.capacity, ladder.capacityDashboard, ...Object.values(ladder.growth?.files ?? {}).flat()].filter((name): name is string => typeof name === 'string');
 }
 
 export function writeLadder(ladder: LadderResult, outDir: string): void {
