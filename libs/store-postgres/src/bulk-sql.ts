@@ -191,12 +191,15 @@ export const BULK_SQL = {
     'insert_exclusions',
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS x (exchange_id, giver_id, receiver_id, position)
+     ), listed AS (
+       SELECT x.exchange_id, max(x.ordinal) AS ordinal FROM exclusions x
+        WHERE x.exchange_id IN (SELECT DISTINCT exchange_id FROM input)
+        GROUP BY x.exchange_id
      ), inserted AS (
        INSERT INTO exclusions (exchange_id, giver_id, receiver_id, ordinal)
        SELECT i.exchange_id, i.giver_id, i.receiver_id,
-              coalesce((SELECT max(x.ordinal) FROM exclusions x WHERE x.exchange_id = i.exchange_id), 0)
-                + row_number() OVER (PARTITION BY i.exchange_id ORDER BY i.position)
-         FROM input i
+              coalesce(listed.ordinal, 0) + row_number() OVER (PARTITION BY i.exchange_id ORDER BY i.position)
+         FROM input i LEFT JOIN listed ON listed.exchange_id = i.exchange_id
        ON CONFLICT (exchange_id, giver_id, receiver_id) DO NOTHING
        RETURNING exchange_id
      ), added AS (
