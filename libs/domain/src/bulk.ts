@@ -64,6 +64,13 @@ export function rowKey<T extends TableName>(table: T, row: TableRowTypes[T]): st
   }
 }
 
+/** A copy of a row that shares no object with it. */
+export function copyRow<T extends TableName>(table: T, row: TableRowTypes[T]): TableRowTypes[T] {
+  if (table !== 'exchanges') return { ...row };
+  const exchange = row as NewExchange;
+  return { ...exchange, budget: exchange.budget && { ...exchange.budget }, rules: { ...exchange.rules } } as TableRowTypes[T];
+}
+
 /** The key columns' values of a key made by `rowKey`, in order. */
 export function keyParts(key: string): string[] {
   return key.split('/');

@@ -1,6 +1,7 @@
 import {
   MissingReferenceError,
   SortedTable,
+  copyRow,
   rowKey,
   type BulkStore,
   type TableName,
@@ -81,7 +82,7 @@ export function createBulkRows(files: TableFiles): BulkStore {
 
     async readRows(table, afterKey, limit) {
       // Copies: the sorted table serves later pages and must not be changed by a caller.
-      return (await sortedTable(table)).page(afterKey, limit).map((row) => structuredClone(row));
+      return (await sortedTable(table)).page(afterKey, limit).map((row) => copyRow(table, row));
     },
 
     lastRowKey: async (table) => (await sortedTable(table)).lastKey,

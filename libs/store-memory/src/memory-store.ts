@@ -4,6 +4,7 @@ import {
   MissingReferenceError,
   SortedTable,
   StoreUnavailableError,
+  copyRow,
   normalizeEmail,
   rowKey,
   toParticipant,
@@ -234,7 +235,7 @@ export function createMemoryStore(): MemoryStore {
       assertOpen();
       return sortedTable(table)
         .page(afterKey, limit)
-        .map((row) => structuredClone(row));
+        .map((row) => copyRow(table, row));
     },
 
     async lastRowKey(table) {
