@@ -36,6 +36,8 @@ export interface RunningNginx {
   readonly accessLog: string;
   readonly errorLog: string;
   readonly upstreams: readonly string[];
+  /** Resolves when the master process exits, whatever the reason. */
+  readonly exited: Promise<void>;
   /**
    * Points nginx at a new set of app servers: writes the configuration, checks it,
    * reloads, and resolves once every worker of the old configuration has exited, so
@@ -205,6 +207,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     get upstreams() {
       return upstreams;
     },
+    exited: master.exited.then(() => undefined),
     async setUpstreams(servers) {
       const pid = master.pid;
       if (!master.running || pid === undefined) throw new Error('nginx is not running');
