@@ -1,5 +1,5 @@
 /**
- * `npm run stage -- <stage> [--port N] [--host H] [--data DIR]`
+ * `npm run stage -- <stage> [--port N] [--host H] [--data DIR] [--replicas N]`
  *
  * The one way to start any stage, used by people, tests and the benchmark runner.
  * It starts the services the stage needs (its package.json says which), then the
@@ -7,32 +7,27 @@
  * waits until it answers, and prints `ready <url>` on stdout. On SIGTERM or SIGINT
  * it lets the stage drain, stops the services it started, and exits with the
  * stage's own status.
+ *
+ * A stage made of replicas (05-replicas) runs N copies of another stage's program
+ * behind nginx instead, and restarts them one at a time on SIGHUP (./replicas).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { waitUntilHealthy } from './health';
-import { provisionServices, type ServiceName } from './services';
+import { availableStages, programOf, readManifest } from './manifest';
+import { runReplicated } from './replicas/front';
+import { runSingleProcess } from './single';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const stagesDir = join(repoRoot, 'stages');
-
-function availableStages(): string[] {
-  return readdirSync(stagesDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(stagesDir, entry.name, 'src/main.ts')))
-    .map((entry) => entry.name)
-    .sort();
-}
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
 }
 
-const usage = `usage: npm run stage -- <stage> [--port N] [--host H] [--data DIR]
-stages: ${availableStages().join(', ')}`;
+const usage = `usage: npm run stage -- <stage> [--port N] [--host H] [--data DIR] [--replicas N]
+stages: ${availableStages(stagesDir).join(', ')}`;
 
 const { values, positionals } = (() => {
   try {
@@ -42,6 +37,7 @@ const { values, positionals } = (() => {
         port: { type: 'string', default: '3000' },
         host: { type: 'string', default: '127.0.0.1' },
         data: { type: 'string' },
+        replicas: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -56,61 +52,26 @@ if (values.help) {
 }
 const stage = positionals[0];
 if (!stage || positionals.length > 1) fail(usage);
-if (!availableStages().includes(stage)) fail(`unknown stage "${stage}"\n${usage}`);
+if (!availableStages(stagesDir).includes(stage)) fail(`unknown stage "${stage}"\n${usage}`);
 if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) fail(`--port must be 0-65535, got "${values.port}"`);
 
 const dataDir = resolve(values.data ?? join('data', stage));
-const manifest = JSON.parse(readFileSync(join(stagesDir, stage, 'package.json'), 'utf8')) as { stage?: { services?: ServiceName[] } };
+const manifest = readManifest(stagesDir, stage);
 
-// Signals may arrive while services are still starting, before the app exists.
-const state: { stopping: boolean; app?: ChildProcess } = { stopping: false };
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    state.stopping = true;
-    state.app?.kill(signal);
+if (manifest.replicas) {
+  const replicas = values.replicas ?? String(manifest.replicas.count);
+  if (!/^\d{1,2}$/.test(replicas) || Number(replicas) < 1 || Number(replicas) > 32) fail(`--replicas must be 1-32, got "${replicas}"`);
+  runReplicated({
+    stage,
+    program: programOf(stagesDir, manifest.replicas.program),
+    repoRoot,
+    services: manifest.services,
+    replicas: Number(replicas),
+    host: values.host,
+    port: Number(values.port),
+    dataDir,
   });
+} else {
+  if (values.replicas !== undefined) fail(`stage ${stage} runs one process; --replicas is for a stage made of replicas`);
+  await runSingleProcess({ stage, program: programOf(stagesDir, stage), repoRoot, services: manifest.services, host: values.host, port: values.port, dataDir, fail });
 }
-
-const services = await provisionServices(manifest.stage?.services ?? [], dataDir).catch((error: Error) => fail(`${stage}: ${error.message}`));
-for (const line of services.description) process.stderr.write(`${stage}: ${line}\n`);
-if (state.stopping) {
-  await services.stop();
-  process.exit(0);
-}
-
-const app = spawn(process.execPath, ['--import', 'tsx', join(stagesDir, stage, 'src/main.ts')], {
-  cwd: repoRoot,
-  env: { ...process.env, ...services.env, HOST: values.host, PORT: values.port, DATA_DIR: dataDir },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-state.app = app;
-
-app.on('exit', (code, signal) => {
-  if (signal && !state.stopping) process.stderr.write(`stage ${stage} was killed by ${signal}\n`);
-  void services.stop().finally(() => process.exit(code ?? 1));
-});
-
-// The stage prints `ready <url>` once it listens; everything else it prints passes through.
-let buffered = '';
-app.stdout.setEncoding('utf8');
-app.stdout.on('data', (chunk: string) => {
-  buffered += chunk;
-  let newline: number;
-  while ((newline = buffered.indexOf('\n')) >= 0) {
-    const line = buffered.slice(0, newline);
-    buffered = buffered.slice(newline + 1);
-    const ready = /^ready (http:\/\/\S+)$/.exec(line);
-    if (!ready) {
-      process.stdout.write(`${line}\n`);
-      continue;
-    }
-    const url = ready[1];
-    waitUntilHealthy(url, 30_000).then(
-      () => process.stdout.write(`ready ${url}\n`),
-      (error: Error) => {
-        process.stderr.write(`stage ${stage} said ready at ${url} but does not answer: ${error.message}\n`);
-        app.kill('SIGTERM');
-      },
-    );
-  }
-});
