@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { K6_EXIT, createSmokeTokens, runScenario, type ScenarioName } from './index';
 import { startStage, type RunningStage } from './test/stage';
 
-const STAGES = ['01-csv', '02-sqlite', '03-postgres', '04-redis-cache'];
+const STAGES = ['01-csv', '02-sqlite', '03-postgres', '04-redis-cache', '05-replicas'];
 
 const COMMON = { PRE_ALLOCATED_VUS: 5, MAX_VUS: 20, SLO_P95_MS: 1000 };
 const KNOBS: Record<ScenarioName, Record<string, string | number>> = {
