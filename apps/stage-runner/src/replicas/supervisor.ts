@@ -13,7 +13,7 @@
  *   which the replicas are still there to answer), then the replicas drain, then the
  *   services stop; exit 0 when every replica drained cleanly.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { freePort, startNginx, type RunningNginx } from '@santa/services';
 import { waitUntilHealthy } from '../health';
 import { provisionServices, type ProvisionedServices } from '../services';
@@ -28,12 +28,6 @@ function log(line: string): void {
   process.stderr.write(`${stage}: ${line}\n`);
 }
 
-// The runner holds the other end of stdin. If it is gone (killed with SIGKILL, say),
-// everything in this process group goes with it, as it would in the runner's own group.
-process.stdin.on('end', () => process.kill(-process.pid, 'SIGKILL'));
-process.stdin.on('error', () => process.kill(-process.pid, 'SIGKILL'));
-process.stdin.resume();
-
 let phase: 'starting' | 'running' | 'stopping' = 'starting';
 let stopRequested = false;
 let services: ProvisionedServices | undefined;
@@ -42,6 +36,18 @@ let nginx: RunningNginx | undefined;
 const replicas: Replica[] = [];
 let rollingRestart: Promise<void> | undefined;
 let rollingRestarts = 0;
+
+// The runner holds the other end of stdin. If it is gone (killed with SIGKILL, say),
+// everything in this process group goes with it, as it would in the runner's own group;
+// only the files that describe what is about to be gone are removed first.
+function lifelineCut(): void {
+  if (nginx) rmSync(nginx.dir, { recursive: true, force: true });
+  rmSync(topologyFile(dataDir), { force: true });
+  process.kill(-process.pid, 'SIGKILL');
+}
+process.stdin.on('end', lifelineCut);
+process.stdin.on('error', lifelineCut);
+process.stdin.resume();
 
 let publishing = Promise.resolve();
 /** Rewrites the topology file, one write at a time. */
