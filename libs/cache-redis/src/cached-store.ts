@@ -38,6 +38,9 @@ export interface CachedStoreOptions {
   logger?: CacheLogger;
 }
 
+/** The cache over a store that also moves whole tables. */
+export type CachedBulkStore = ExchangeStore & BulkStore;
+
 interface ViewRead<T> {
   view: ViewName;
   address: ViewAddress;
@@ -58,7 +61,7 @@ interface ViewRead<T> {
  * bulk reads pass through, and a bulk write, which may touch any exchange, voids
  * every view (deletes the epoch) before it resolves.
  */
-export function createCachedStore(inner: ExchangeStore & BulkStore, options: CachedStoreOptions): ExchangeStore & BulkStore;
+export function createCachedStore(inner: ExchangeStore & BulkStore, options: CachedStoreOptions): CachedBulkStore;
 export function createCachedStore(inner: ExchangeStore, options: CachedStoreOptions): ExchangeStore;
 export function createCachedStore(inner: ExchangeStore, options: CachedStoreOptions): ExchangeStore {
   const ttlSeconds = options.ttlSeconds;
