@@ -16,10 +16,10 @@ export const CAPACITY_WORKLOADS = ['reveal', 'dashboard', 'mixed'] as const;
 export type CapacityWorkload = (typeof CAPACITY_WORKLOADS)[number];
 
 /**
- * The default capacity staircase: equal steps of 200 req/s from a rate every stage but
+ * The default capacity staircase: equal steps of 300 req/s from a rate every stage but
  * CSV holds to past what one Node process and k6 together serve on two cores.
  */
-export const DEFAULT_RAMP: RampOptions = { workload: 'reveal', startRate: 200, maxRate: 3_200, steps: 16 };
+export const DEFAULT_RAMP: RampOptions = { workload: 'reveal', startRate: 200, maxRate: 5_000, steps: 17 };
 
 export interface RampOptions {
   workload: CapacityWorkload;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { generateDataset, loadDataset, writeTokensFile, type DatasetTokens } from '@santa/dataset';
 import { postgresBinDir, runCommand, startPostgres, startRedis, type RunningPostgres, type RunningRedis } from '@santa/services';
 import type { TableName } from '@santa/domain';
+import { onInterrupt } from './cleanup';
 import { openStore, type StoreLocation } from './stores';
 import type { ServiceName, TargetSpec } from './targets';
 
@@ -38,11 +39,14 @@ export class Lab {
   /** Tokens a load produced, until their file is written. */
   private readonly tokens = new Map<string, DatasetTokens>();
 
+  private readonly forget: () => void;
+
   constructor(
     readonly workDir: string,
     private readonly log: (line: string) => void = () => undefined,
   ) {
     mkdirSync(workDir, { recursive: true });
+    this.forget = onInterrupt(() => this.dispose());
   }
 
   async ensureServices(needed: readonly ServiceName[]): Promise<void> {
@@ -177,6 +181,7 @@ export class Lab {
 
   /** Stops the services and removes every file the lab wrote. */
   async dispose(): Promise<void> {
+    this.forget();
     await this.stop();
     rmSync(this.workDir, { recursive: true, force: true });
   }

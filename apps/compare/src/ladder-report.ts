@@ -142,7 +142,11 @@ export function renderLadderMarkdown(ladder: LadderResult, files: ComparisonFile
   const { machine } = ladder;
   lines.push('# The ladder: every step measured', '');
   lines.push('<!-- Generated from ladder.json and the comparison files it names, by apps/compare (ladder-report.ts): edit the code, not this file. -->', '');
-  lines.push('```sh', ladder.command, '```', '');
+  const commands = [...new Set(ladder.parts.map((entry) => entry.command))];
+  lines.push('```sh', ...(commands.length > 0 ? commands : [ladder.command]), '```', '');
+  if (commands.length > 1) {
+    lines.push(...ladder.parts.map((entry) => `- ${entry.part}: \`${entry.command}\`, ${entry.startedAt} to ${entry.finishedAt}`), '');
+  }
   lines.push(
     `${machine.cores} cores (${machine.cpuModel}), ${fmt(machine.memoryBytes / 2 ** 30, 1)} GiB, Linux ${machine.kernel}, ${Object.entries(machine.versions).map(([name, version]) => `${name} ${version}`).join(', ')}. ` +
       `Load average ${machine.loadAverageAtStart.map((v) => fmt(v, 2)).join(' ')} at the start${machine.loadAverageAtEnd ? ` and ${machine.loadAverageAtEnd.map((v) => fmt(v, 2)).join(' ')} at the end` : ''}: ` +

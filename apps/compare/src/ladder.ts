@@ -6,12 +6,13 @@
  * every comparison's files and ladder.json, ladder.md and two charts into
  * docs/results/. `npm run ladder -- --render` rebuilds the Markdown and charts.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RAMP, DEFAULT_RATE, defaultRate, durationSeconds, positiveInteger, UsageError, type CompareOptions, type RampOptions, type Scenario } from './args';
 import { CAPACITY_SLO } from './capacity';
+import { cleanUpOnSignals } from './cleanup';
 import { runComparison, serviceVersions, writeComparison } from './compare';
 import { Lab } from './lab';
 import { renderLadderCapacitySvg, renderLadderGrowthSvg, renderLadderMarkdown, type ComparisonFiles } from './ladder-report';
@@ -168,6 +169,10 @@ export interface LadderDependencies {
   loadVersions?: Record<string, string>;
   log?: (line: string) => void;
   command: string;
+  /** An earlier ladder.json: the parts this run does not run are kept from it. */
+  previous?: LadderResult;
+  /** Called after each part, so an interrupted ladder keeps what it finished. */
+  onPart?: (ladder: LadderResult) => void;
 }
 
 export async function runLadder(options: LadderOptions, deps: LadderDependencies): Promise<LadderResult> {
@@ -176,18 +181,26 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
   const startedAt = isoNow();
   const git = gitState();
   const machine = machineInfo({ ...deps.loadVersions });
+  const kept = (part: LadderPart) => !options.parts.includes(part) && deps.previous !== undefined;
+  const previous = deps.previous;
   const ladder: LadderResult = {
     schema: 'santa-ladder/1',
     command: deps.command,
+    parts: (previous?.parts ?? []).filter((entry) => kept(entry.part)),
     git,
     startedAt,
     finishedAt: startedAt,
     machine,
-    comparisons: [],
-    capacity: null,
-    capacityDashboard: null,
-    growth: null,
-    notes: [],
+    comparisons: kept('pairs') ? (previous?.comparisons ?? []) : [],
+    capacity: kept('capacity') ? (previous?.capacity ?? null) : null,
+    capacityDashboard: kept('capacity') ? (previous?.capacityDashboard ?? null) : null,
+    growth: kept('growth') ? (previous?.growth ?? null) : null,
+    notes: previous ? previous.notes.filter((note) => !note.startsWith('(')) : [],
+  };
+  const finishPart = (part: LadderPart, partStarted: string) => {
+    ladder.parts.push({ part, command: deps.command, startedAt: partStarted, finishedAt: isoNow() });
+    ladder.finishedAt = isoNow();
+    deps.onPart?.(ladder);
   };
   const base = { participants: options.participants, rounds: options.rounds, duration: options.duration, warmup: options.warmup, seed: options.seed, ramp: options.ramp, outDir: options.outDir };
   // One comparison that fails (a stage that does not start, say) is written down and the
@@ -215,6 +228,7 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
 
   try {
     if (options.parts.includes('pairs')) {
+      const partStarted = isoNow();
       for (const scenario of ['reveal', 'dashboard'] as Scenario[]) {
         const pairs: string[][] = options.stages.slice(1).map((stage, i) => [options.stages[i] as string, stage]);
         if (scenario === 'reveal') pairs.push(['ceiling', 'bare-node']);
@@ -234,9 +248,11 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
           }
         }
       }
+      finishPart('pairs', partStarted);
     }
 
     if (options.parts.includes('capacity')) {
+      const partStarted = isoNow();
       const capable = options.stages.filter((stage) => defaultRate([stage]) >= options.ramp.startRate);
       const left = options.stages.filter((stage) => !capable.includes(stage));
       const note = left.length > 0 ? [`Left out: ${left.join(', ')}, whose default fixed rate is below the ramp's first step of ${options.ramp.startRate} req/s (see its pair).`] : [];
@@ -252,9 +268,11 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
         );
         if (done) ladder.capacityDashboard = dashboard;
       }
+      finishPart('capacity', partStarted);
     }
 
     if (options.parts.includes('growth')) {
+      const partStarted = isoNow();
       const rates = Object.fromEntries(options.stages.map((stage) => [stage, Math.min(options.growthRate, defaultRate([stage]))]));
       const growth: GrowthSeries = { scenario: 'reveal', rates, sizes: options.sizes, stages: options.stages, files: {}, skipped: [] };
       const stoppedAt = new Map<string, string>();
@@ -298,6 +316,7 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
         }
       }
       ladder.growth = growth;
+      finishPart('growth', partStarted);
     }
     machine.versions = { ...machine.versions, ...serviceVersions(lab) };
   } finally {
@@ -306,6 +325,12 @@ export async function runLadder(options: LadderOptions, deps: LadderDependencies
   ladder.finishedAt = isoNow();
   machine.loadAverageAtEnd = loadAverage();
   return ladder;
+}
+
+/** The ladder.json already in `outDir`, if any. */
+export function readLadder(outDir: string): LadderResult | undefined {
+  const path = join(resolve(outDir), 'ladder.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as LadderResult) : undefined;
 }
 
 export function readComparisons(outDir: string, names: readonly string[]): Map<string, ComparisonResult> {
@@ -355,11 +380,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`rendered ${join(dir, 'ladder.md')}\n`);
   } else {
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    cleanUpOnSignals();
+    const outDir = command.options.outDir;
+    mkdirSync(resolve(outDir), { recursive: true });
     const ladder = await runLadder(command.options, {
       runLoad: k6LoadRunner,
       loadVersions: await k6Versions(),
       log,
       command: `npm run ladder${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
+      previous: readLadder(outDir),
+      onPart: (sofar) => writeLadder(sofar, outDir),
     });
     writeLadder(ladder, command.options.outDir);
     log(`wrote ${join(resolve(command.options.outDir), 'ladder.md')}`);

@@ -7,12 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { COMPARE_USAGE, parseCompareArgs, UsageError } from './args';
+import { cleanUpOnSignals } from './cleanup';
 import { runComparison, writeComparison, writeRendered } from './compare';
 import { k6LoadRunner, k6Versions } from './load-runner';
 import type { ComparisonResult } from './result';
 import { knownTargets } from './targets';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+cleanUpOnSignals();
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${COMPARE_USAGE}\n`);

@@ -138,6 +138,10 @@ describe('the ladder report', () => {
   const ladder: LadderResult = {
     schema: 'santa-ladder/1',
     command: 'npm run ladder',
+    parts: [
+      { part: 'pairs', command: 'npm run ladder', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:30:00.000Z' },
+      { part: 'growth', command: 'npm run ladder -- --parts growth', startedAt: '2026-01-01T00:30:00.000Z', finishedAt: '2026-01-01T01:00:00.000Z' },
+    ],
     git: { commit: 'abcdef0123456789', dirty: true },
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T01:00:00.000Z',
@@ -177,6 +181,8 @@ describe('the ladder report', () => {
 
   it('renders ladder.md and both charts from the files', () => {
     const markdown = renderLadderMarkdown(ladder, files);
+    expect(markdown).toContain('```sh\nnpm run ladder\nnpm run ladder -- --parts growth\n```');
+    expect(markdown).toContain('- growth: `npm run ladder -- --parts growth`, 2026-01-01T00:30:00.000Z to 2026-01-01T01:00:00.000Z');
     expect(markdown).toContain('| [01-csv → 02-sqlite](01-csv-vs-02-sqlite-reveal-100000.md) | `reveal` | 200 | 1,000.00 → 3.00 |');
     expect(markdown).toContain('| **bare-node** | 3,000 (3,000–3,000) |');
     expect(markdown).toContain('- **01-csv** at 1,000,000 participants: too slow');

@@ -101,7 +101,10 @@ export interface RunRecord {
 /** Every adjacent pair and reference, the growth series, and where their files are. */
 export interface LadderResult {
   schema: 'santa-ladder/1';
+  /** The command of the latest run that added to this file. */
   command: string;
+  /** Which run produced each part: a run of some `--parts` keeps the other parts of the file. */
+  parts: Array<{ part: 'pairs' | 'capacity' | 'growth'; command: string; startedAt: string; finishedAt: string }>;
   git: { commit: string; dirty: boolean };
   startedAt: string;
   finishedAt: string;

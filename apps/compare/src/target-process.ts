@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { onInterrupt } from './cleanup';
 import { join } from 'node:path';
 import type { DataKey } from './lab';
 import type { TargetSpec } from './targets';
@@ -80,11 +81,12 @@ export async function startTarget(options: StartOptions): Promise<RunningTarget>
   // Keep draining stdout so the process never blocks on a full pipe.
   child.stdout?.resume();
 
-  return {
+  const running: RunningTarget = {
     url,
     pid: child.pid as number,
     startupSeconds: (performance.now() - started) / 1000,
     async stop(graceMs = 20_000) {
+      forget();
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -94,4 +96,6 @@ export async function startTarget(options: StartOptions): Promise<RunningTarget>
       await new Promise<void>((resolve) => log.end(() => resolve()));
     },
   };
+  const forget = onInterrupt(() => running.stop(5_000));
+  return running;
 }
