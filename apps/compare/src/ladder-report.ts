@@ -18,7 +18,9 @@ function need(files: ComparisonFiles, name: string): ComparisonResult {
 }
 
 function x(value: number): string {
-  return Number.isFinite(value) ? `${fmt(value, 2)}×` : '–';
+  if (!Number.isFinite(value)) return '–';
+  // Two decimals, but two significant digits for ratios far below one (CSV against SQLite).
+  return value !== 0 && Math.abs(value) < 0.1 ? `${Number(value.toPrecision(2))}×` : `${fmt(value, 2)}×`;
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -181,10 +183,11 @@ export function renderLadderMarkdown(ladder: LadderResult, files: ComparisonFile
         r ? `${x(r.p95.median)} (${x(r.p95.min)}–${x(r.p95.max)})` : '–',
         `${fmt(a?.cpuPer1k.app, 2)} → ${fmt(b?.cpuPer1k.app, 2)}`,
         `${fmt(a?.rps, 0)} → ${fmt(b?.rps, 0)}`,
+        `${fmt((a?.errorRate ?? Number.NaN) * 100, 2)}% → ${fmt((b?.errorRate ?? Number.NaN) * 100, 2)}%`,
         dropped,
       ];
     });
-    lines.push(table(['pair', 'scenario', 'req/s offered', 'median p95 ms', 'p95 ratio (rounds)', 'app CPU ms/request', 'req/s served', 'dropped'], rows), '');
+    lines.push(table(['pair', 'scenario', 'req/s offered', 'median p95 ms', 'p95 ratio (rounds)', 'app CPU ms/request', 'req/s served', 'errors', 'dropped'], rows), '');
   }
 
   for (const [file, label] of [

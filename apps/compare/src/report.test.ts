@@ -183,7 +183,7 @@ describe('the ladder report', () => {
     const markdown = renderLadderMarkdown(ladder, files);
     expect(markdown).toContain('```sh\nnpm run ladder\nnpm run ladder -- --parts growth\n```');
     expect(markdown).toContain('- growth: `npm run ladder -- --parts growth`, 2026-01-01T00:30:00.000Z to 2026-01-01T01:00:00.000Z');
-    expect(markdown).toContain('| [01-csv → 02-sqlite](01-csv-vs-02-sqlite-reveal-100000.md) | `reveal` | 200 | 1,000.00 → 3.00 |');
+    expect(markdown).toContain('| [01-csv → 02-sqlite](01-csv-vs-02-sqlite-reveal-100000.md) | `reveal` | 200 | 1,000.00 → 3.00 | 0.003× (0.0027×–0.0033×) |');
     expect(markdown).toContain('| **bare-node** | 3,000 (3,000–3,000) |');
     expect(markdown).toContain('- **01-csv** at 1,000,000 participants: too slow');
     expect(markdown).toContain('| capacity 02-sqlite / ceiling (reveal) ≥ 0.8 | 0.83× (rounds 0.75×–0.90×) | **met** |');

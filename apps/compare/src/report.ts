@@ -133,7 +133,9 @@ function mib(bytes: number | undefined): string {
 }
 
 function x(value: number): string {
-  return Number.isFinite(value) ? `${fmt(value, 2)}×` : '–';
+  if (!Number.isFinite(value)) return '–';
+  // Two decimals, but two significant digits for ratios far below one (CSV against SQLite).
+  return value !== 0 && Math.abs(value) < 0.1 ? `${Number(value.toPrecision(2))}×` : `${fmt(value, 2)}×`;
 }
 
 function table(header: string[], rows: string[][], align?: Array<'l' | 'r'>): string {
