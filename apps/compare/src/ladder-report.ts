@@ -1,5 +1,5 @@
 import { CAPACITY_SLO } from './capacity';
-import { fmt, summarize } from './report';
+import { fmt, summarize, toppedOut } from './report';
 import type { ComparisonResult, LadderResult } from './result';
 import { median, ratio, spread } from './stats';
 import { barChart, lineChart } from './svg';
@@ -28,11 +28,11 @@ function table(header: string[], rows: string[][]): string {
 }
 
 /** Median capacity per target and the per-round ratio of each target to a baseline. */
-export function capacityFigures(result: ComparisonResult): Array<{ target: string; capacity: number; min: number; max: number }> {
+export function capacityFigures(result: ComparisonResult): Array<{ target: string; capacity: number; min: number; max: number; topped: { rounds: number; of: number } }> {
   return result.settings.targets.map((target) => {
     const rates = result.runs.filter((run) => run.target === target).map((run) => run.capacity?.rate ?? Number.NaN);
     const { min, median: mid, max } = spread(rates);
-    return { target, capacity: mid, min, max };
+    return { target, capacity: mid, min, max, topped: toppedOut(result, target) };
   });
 }
 
@@ -95,9 +95,16 @@ export function checkTargets(ladder: LadderResult, files: ComparisonFiles): Targ
     const result = file ? files.get(file) : undefined;
     const has = result?.settings.targets.includes(target) && result.settings.targets.includes(baseline);
     const r = has && result ? capacityRatio(result, target, baseline) : null;
+    const bounds: string[] = [];
+    if (r && result) {
+      const base = toppedOut(result, baseline);
+      const own = toppedOut(result, target);
+      if (base.rounds > 0) bounds.push(`${baseline} held the ramp's top in ${base.rounds} of ${base.of} rounds, so this is an upper bound`);
+      if (own.rounds > 0) bounds.push(`${target} held the ramp's top in ${own.rounds} of ${own.of} rounds, so this is a lower bound`);
+    }
     checks.push({
       target: `${label} ≥ ${threshold}`,
-      figure: r ? `${x(r.median)} (rounds ${x(r.min)}–${x(r.max)})` : 'not measured',
+      figure: r ? `${x(r.median)} (rounds ${x(r.min)}–${x(r.max)})${bounds.length > 0 ? `; ${bounds.join('; ')}` : ''}` : 'not measured',
       met: r && Number.isFinite(r.median) ? r.median >= threshold : null,
       source: file && has ? `${file}.md` : '–',
     });
@@ -209,7 +216,8 @@ export function renderLadderMarkdown(ladder: LadderResult, files: ComparisonFile
         ['target', 'capacity req/s', ...groups.map((group) => `CPU ${group} ms/req`)],
         capacityFigures(result).map((one) => {
           const target = summary.targets.find((candidate) => candidate.target === one.target);
-          return [`**${one.target}**`, `${fmt(one.capacity, 0)} (${fmt(one.min, 0)}–${fmt(one.max, 0)})`, ...groups.map((group) => fmt(target?.cpuPer1k[group], 2))];
+          const topped = one.topped.rounds > 0 ? `; top step held in ${one.topped.rounds} of ${one.topped.of}` : '';
+          return [`**${one.target}**`, `${fmt(one.capacity, 0)} (${fmt(one.min, 0)}–${fmt(one.max, 0)}${topped})`, ...groups.map((group) => fmt(target?.cpuPer1k[group], 2))];
         }),
       ),
       '',

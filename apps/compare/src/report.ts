@@ -118,6 +118,15 @@ export function summarize(result: ComparisonResult): ComparisonSummary {
   return { targets, ratios, groups, isCapacity, droppedRuns, hasCache: targets.some((one) => one.cacheHitRate !== null) };
 }
 
+/**
+ * Rounds in which a target held even the ramp's top step: its capacity is at least
+ * that, so ratios over it are upper bounds and ratios of it lower bounds.
+ */
+export function toppedOut(result: ComparisonResult, target: string): { rounds: number; of: number } {
+  const runs = result.runs.filter((run) => run.target === target && run.capacity !== null);
+  return { rounds: runs.filter((run) => run.capacity?.brokeAt === null && (run.capacity?.rate ?? 0) > 0).length, of: runs.length };
+}
+
 /** Fixed decimals for tables; a dash for a missing figure. */
 export function fmt(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
@@ -147,7 +156,19 @@ function table(header: string[], rows: string[][], align?: Array<'l' | 'r'>): st
 export function verdict(result: ComparisonResult, summary: ComparisonSummary = summarize(result)): string {
   const [base, ...rest] = summary.targets;
   if (!base) return 'No runs.';
-  return rest
+  const topped = summary.isCapacity
+    ? summary.targets
+        .map((one) => ({ target: one.target, ...toppedOut(result, one.target) }))
+        .filter((one) => one.rounds > 0)
+        .map((one) => `${one.target} in ${one.rounds} of ${one.of} rounds`)
+    : [];
+  const top = result.settings.ramp?.maxRate ?? Number.NaN;
+  const toppedNote =
+    topped.length > 0
+      ? ` The ramp's top step (${fmt(top, 0)} req/s) still held for ${topped.join(', ')}: there the capacity is at least the figure given, and a ratio over it is an upper bound.`
+      : '';
+  return (
+    rest
     .map((other) => {
       const r = summary.ratios.find((one) => one.target === other.target) as RatioSummary;
       if (summary.isCapacity) {
@@ -159,7 +180,8 @@ export function verdict(result: ComparisonResult, summary: ComparisonSummary = s
       const cpuB = other.cpuPer1k.app;
       return `${rate}**${other.target}** answers with a median p95 of ${fmt(other.p95Ms, 2)} ms against ${fmt(base.p95Ms, 2)} ms for **${base.target}** (p95 ratio ${x(r.p95.median)}, rounds ${x(r.p95.min)}–${x(r.p95.max)}), serving ${fmt(other.rps, 0)} against ${fmt(base.rps, 0)} req/s, and its app spends ${fmt(cpuB, 2)} CPU ms per request against ${fmt(cpuA, 2)}.`;
     })
-    .join(' ');
+    .join(' ') + toppedNote
+  );
 }
 
 export function renderComparisonMarkdown(result: ComparisonResult): string {
@@ -237,7 +259,7 @@ export function renderComparisonMarkdown(result: ComparisonResult): string {
         String(run.round),
         run.target,
         ...(summary.isCapacity
-          ? [fmt(run.capacity?.rate, 0), run.capacity?.brokeAt ? `${fmt(run.capacity.brokeAt.rate, 0)}: ${run.capacity.brokeAt.reasons.join(', ')}` : 'never']
+          ? [fmt(run.capacity?.rate, 0), run.capacity?.brokeAt ? `${fmt(run.capacity.brokeAt.rate, 0)}: ${run.capacity.brokeAt.reasons.join(', ')}` : 'never: the top step held']
           : []),
         fmt(run.measured.rps, 0),
         fmt(run.measured.requests, 0),
