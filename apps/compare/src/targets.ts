@@ -20,7 +20,13 @@ export interface TargetSpec {
 
 interface StageManifest {
   dependencies?: Record<string, string>;
-  stage?: { services?: ServiceName[] };
+  /** `replicas.program` names the stage whose program runs in several copies behind nginx. */
+  stage?: { services?: ServiceName[]; replicas?: { program: string; count: number } };
+}
+
+function readStageManifest(name: string): StageManifest | null {
+  const path = join(stagesDir, name, 'package.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StageManifest) : null;
 }
 
 const STORE_PACKAGES: Array<[string, StoreKind]> = [
@@ -29,11 +35,12 @@ const STORE_PACKAGES: Array<[string, StoreKind]> = [
   ['@santa/store-csv', 'csv'],
 ];
 
-/** The stages found under stages/, in ladder order. */
+/** The stages found under stages/, in ladder order: those with a program, and those made of replicas of one. */
 export function stageNames(): string[] {
   return readdirSync(stagesDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(stagesDir, entry.name, 'src/main.ts')))
+    .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
+    .filter((name) => existsSync(join(stagesDir, name, 'src/main.ts')) || readStageManifest(name)?.stage?.replicas !== undefined)
     .sort();
 }
 
@@ -43,10 +50,11 @@ export function knownTargets(): string[] {
 
 export function targetSpec(name: string): TargetSpec {
   if ((REFERENCE_TARGETS as readonly string[]).includes(name)) return { name, kind: 'reference', services: [], store: null };
-  const manifestPath = join(stagesDir, name, 'package.json');
-  if (!existsSync(manifestPath)) throw new Error(`unknown target "${name}"`);
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as StageManifest;
-  const dependencies = manifest.dependencies ?? {};
+  const manifest = readStageManifest(name);
+  if (!manifest) throw new Error(`unknown target "${name}"`);
+  // A stage of replicas keeps its data where the stage it replicates does.
+  const program = manifest.stage?.replicas?.program;
+  const dependencies = (program === undefined ? manifest : readStageManifest(program))?.dependencies ?? {};
   const store = STORE_PACKAGES.find(([pkg]) => pkg in dependencies)?.[1] ?? null;
   if (store === null) throw new Error(`stage ${name} depends on no store package the runner knows how to load`);
   return { name, kind: 'stage', services: manifest.stage?.services ?? [], store };
