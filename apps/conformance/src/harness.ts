@@ -54,13 +54,43 @@ function groupAlive(group: number): boolean {
   }
 }
 
-async function waitForGroupExit(group: number, timeoutMs: number): Promise<boolean> {
+async function waitForGroupsExit(groups: Iterable<number>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (groupAlive(group)) {
+  while ([...groups].some(groupAlive)) {
     if (Date.now() > deadline) return false;
     await new Promise((done) => setTimeout(done, 50));
   }
   return true;
+}
+
+/** pid -> [parent pid, process group] of every process, read from /proc. */
+async function processTable(): Promise<Map<number, [number, number]>> {
+  const table = new Map<number, [number, number]>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      // state, ppid, pgrp, ...: the fields after the command name, which is in parentheses and may hold anything.
+      const [, parent, processGroup] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), [Number(parent), Number(processGroup)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return table;
+}
+
+/** The process groups of `root` and of every process descended from it. */
+async function groupsUnder(root: number): Promise<Set<number>> {
+  const table = await processTable();
+  const groups = new Set<number>();
+  const pending = [root];
+  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+    const group = table.get(pid)?.[1];
+    if (group !== undefined) groups.add(group);
+    for (const [child, [parent]] of table) if (parent === pid) pending.push(child);
+  }
+  return groups;
 }
 
 /**
@@ -98,6 +128,8 @@ export class StageProcess {
   private readonly log: string[] = [];
   private exitedWith: string | null = null;
   private readonly npmExit: Promise<ExitStatus>;
+  /** The stage's own group and any its processes made; `exited` waits for all of them. */
+  private readonly groups: Set<number>;
 
   private constructor(
     readonly stage: string,
@@ -107,6 +139,7 @@ export class StageProcess {
     private baseUrl = '',
   ) {
     this.client = new StageClient(() => this.baseUrl, () => this.describe());
+    this.groups = new Set([group]);
     this.npmExit = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
   }
 
@@ -149,6 +182,13 @@ export class StageProcess {
     const stageProcess = new StageProcess(stage, dataDir, child, group);
     try {
       stageProcess.baseUrl = await stageProcess.waitUntilReady();
+      // A stage may run parts of itself in groups of their own (05-replicas' supervisor
+      // does, to stop them in order). Whatever signal ends the stage, it has ended only
+      // when those are gone too: a restart must not meet the old PostgreSQL still dying.
+      for (const processGroup of await groupsUnder(group)) {
+        stageProcess.groups.add(processGroup);
+        liveGroups.add(processGroup);
+      }
     } catch (error) {
       await stageProcess.kill();
       throw error;
@@ -245,15 +285,11 @@ export class StageProcess {
   async appPid(): Promise<number> {
     const program = `stages/${this.stage}/src/main.ts`;
     const found: number[] = [];
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
+    for (const [pid, [, processGroup]] of await processTable()) {
+      if (processGroup !== this.group) continue;
       try {
-        const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-        // state, ppid, pgrp, ...: the fields after the command name, which is in parentheses and may hold anything.
-        const [, , processGroup] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (Number(processGroup) !== this.group) continue;
-        const commandLine = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
-        if (commandLine.some((arg) => arg.endsWith(program))) found.push(Number(entry));
+        const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+        if (commandLine.some((arg) => arg.endsWith(program))) found.push(pid);
       } catch {
         // The process ended while we looked.
       }
@@ -264,10 +300,10 @@ export class StageProcess {
 
   /** Resolves once every process of the group has exited (after killNow or terminateNow). */
   async exited(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
-    if (!(await waitForGroupExit(this.group, timeoutMs))) {
+    if (!(await waitForGroupsExit(this.groups, timeoutMs))) {
       throw new Error(`stage ${this.stage} is still running ${timeoutMs / 1000} s after it was signalled; ${this.describe()}`);
     }
-    liveGroups.delete(this.group);
+    for (const processGroup of this.groups) liveGroups.delete(processGroup);
   }
 }
 
