@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { CompareOptions } from './args';
 import { durationSeconds, rampRates } from './args';
 import { deriveCapacity } from './capacity';
-import { Lab } from './lab';
+import { Lab, type DataKey } from './lab';
 import type { LoadRunner } from './load-runner';
 import { gitState, isoNow, loadAverage, machineInfo } from './machine';
 import { descendantsNamed, UsageMeter, type GroupSpec } from './proc';
@@ -110,8 +110,11 @@ export function drawnRateFor(options: Pick<CompareOptions, 'scenario' | 'ramp'>)
   return options.scenario === 'mixed' || (options.scenario === 'capacity' && options.ramp.workload === 'mixed') ? 0.9 : 1;
 }
 
-async function runOnce(spec: TargetSpec, round: number, options: CompareOptions, lab: Lab, tokensFile: string, deps: CompareDependencies): Promise<RunRecord> {
-  const data = { participants: options.participants, seed: options.seed, drawnRate: drawnRateFor(options) };
+/**
+ * What a target's process needs to find its data and services (DATABASE_URL,
+ * REDIS_URL); the cache is emptied first, so every run of a cached stage starts cold.
+ */
+export async function freshTargetEnvironment(spec: TargetSpec, lab: Lab, data: DataKey): Promise<Record<string, string>> {
   const location = lab.locationFor(spec, data);
   const env: Record<string, string> = {};
   if (location?.kind === 'postgres') env.DATABASE_URL = location.connectionString;
@@ -119,6 +122,12 @@ async function runOnce(spec: TargetSpec, round: number, options: CompareOptions,
     env.REDIS_URL = lab.redis.url;
     await lab.flushRedis();
   }
+  return env;
+}
+
+async function runOnce(spec: TargetSpec, round: number, options: CompareOptions, lab: Lab, tokensFile: string, deps: CompareDependencies): Promise<RunRecord> {
+  const data = { participants: options.participants, seed: options.seed, drawnRate: drawnRateFor(options) };
+  const env = await freshTargetEnvironment(spec, lab, data);
   const dataDir = lab.stageDataDir(spec.name, data);
   const runDir = join(lab.workDir, 'runs', `${options.name}-${spec.name}-${round}`);
   mkdirSync(runDir, { recursive: true });
