@@ -20,6 +20,7 @@ import { meRoutes } from './routes/me';
 import { operationRoutes } from './routes/operations';
 import { participantCsvRoutes } from './routes/participants-csv';
 import { participantRoutes } from './routes/participants';
+import { uiRoutes } from './ui';
 
 export interface AppDependencies {
   store: ExchangeStore;
@@ -115,6 +116,8 @@ export function createApp(deps: AppDependencies): Express {
     { path: '/healthz', methods: { GET: operations.health } },
     { path: '/readyz', methods: { GET: operations.ready } },
     { path: '/metrics', methods: { GET: operations.metrics } },
+    // The browser UI (libs/http/ui): pages whose secrets stay in the URL fragment.
+    ...uiRoutes(),
   ];
 
   app.use(observeRequests(logger, createRequestMetrics(registry, deps.stageName)));
