@@ -20,3 +20,4 @@ export {
 } from './migrate';
 export { auditAssignments, canonicalJson, compareStores, type AssignmentAudit, type Comparison } from './verify';
 export { renderMarkdown, type BenchmarkResults } from './results';
+export { HELP, parseCommand, type Command } from './cli';

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe as group, expect, it } from 'vitest';
+import { findBlocks, formatBlock, replaceBlocks } from './blocks';
+import { describe, inspectDocs, repoRoot } from './docs';
+import { section } from './render';
+
+const states = inspectDocs();
+
+group('generated blocks', () => {
+  it('the docs carry generated blocks', () => {
+    expect(states.length).toBeGreaterThan(10);
+  });
+
+  it('every block is what `npm run docs` writes from the results as they are now', () => {
+    const stale = states.filter((state) => !state.fresh).map(describe);
+    expect(stale, 'stale blocks: run `npm run docs`').toEqual([]);
+  });
+
+  it('every file a block cites exists', () => {
+    const missing = states.flatMap((state) => state.cites.filter((path) => !existsSync(join(repoRoot, path))).map((path) => `${state.file}:${state.block.line} cites ${path}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('every results block cites a file under docs/results', () => {
+    const outside = states
+      .filter((state) => state.block.attributes.source !== undefined && !state.block.attributes.source.startsWith('docs/results/'))
+      .map((state) => `${state.file}:${state.block.line}`);
+    expect(outside).toEqual([]);
+  });
+});
+
+group('the block format', () => {
+  const doc = ['# t', '<!-- generated:chart source="docs/results/a b.svg" alt=x -->', 'old', '<!-- /generated -->', 'tail'].join('\n');
+
+  it('reads the kind and attributes, quoted or not, and replaces only the body', () => {
+    const block = findBlocks(doc)[0];
+    if (!block) throw new Error('no block found');
+    expect(block).toMatchObject({ kind: 'chart', attributes: { source: 'docs/results/a b.svg', alt: 'x' }, line: 2 });
+    expect(replaceBlocks(doc, [block], ['new'])).toBe(['# t', formatBlock(block.opening, 'new'), 'tail'].join('\n'));
+  });
+
+  it('refuses a block without its closing comment', () => {
+    expect(() => findBlocks('<!-- generated:chart source=x -->\nno end')).toThrow(/without its closing/);
+  });
+
+  it('names the sections a report has when a block asks for one it lacks', () => {
+    expect(() => section('intro\n\n## Medians\n| a |\n## Notes\n- n', 'Capacity')).toThrow(/"Medians", "Notes"/);
+    expect(section('# T\n\nThe summary.\n\n## Medians\n| a |\n## Notes\n- n', 'Medians')).toBe('| a |');
+    expect(section('# T\n\n<!-- c -->\n\nThe summary.\n\n## Medians', 'summary')).toBe('The summary.');
+  });
+});

@@ -1,0 +1,75 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort, startPostgres, type RunningPostgres } from '@santa/services';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './files';
+import { RUNBOOKS, type RunbookStep } from './runbooks';
+
+// Every command the guides show, run for real and in order, as runbooks.ts describes.
+let sandbox: string;
+let postgres: RunningPostgres;
+
+beforeAll(async () => {
+  sandbox = mkdtempSync(join(tmpdir(), 'santa-docs-'));
+  postgres = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  await postgres?.stop();
+  if (sandbox) rmSync(sandbox, { recursive: true, force: true });
+});
+
+async function asRun(step: RunbookStep): Promise<string> {
+  const port = step.serves ? await freePort() : 0;
+  return step.command.replace(/(^|[\s:=])data\//g, `$1${sandbox}/`).replace(/--port 3000\b/, `--port ${port}`);
+}
+
+function environment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: postgres.url };
+  delete env.REDIS_URL;
+  return env;
+}
+
+async function serve(command: string): Promise<void> {
+  const child = spawn('bash', ['-c', command], { cwd: repoRoot, env: environment(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ready line within 90 s\n${stderr}`)), 90_000);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const ready = /^ready (\S+)/.exec(line);
+        if (ready) {
+          clearTimeout(timer);
+          resolve(ready[1] as string);
+        }
+      });
+      void exited.then((code) => reject(new Error(`exited ${code} before it was ready\n${stderr}`)));
+    });
+    const response = await fetch(`${url}/readyz`);
+    expect(response.status, await response.text()).toBe(200);
+  } finally {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    await exited;
+  }
+}
+
+describe.sequential('the runbooks of the guides, run as written', () => {
+  for (const book of RUNBOOKS) {
+    it(book.name, async () => {
+      for (const step of book.steps) {
+        const command = await asRun(step);
+        if (step.serves) {
+          await serve(command);
+        } else {
+          const run = spawnSync('bash', ['-c', command], { cwd: repoRoot, env: environment(), encoding: 'utf8', timeout: 120_000 });
+          expect(run.status, `${command}\n${run.stdout}\n${run.stderr}`).toBe(0);
+        }
+      }
+    }, 240_000);
+  }
+});
