@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { npmScript, parseWithTool } from './commands';
+import { findBlocks } from './blocks';
 import { docFiles, repoRoot } from './files';
 import { parseDoc, shellCommands } from './markdown';
 import { Results, RESULTS_DIR } from './results';
@@ -13,6 +14,13 @@ for (const file of readdirSync(join(repoRoot, RESULTS_DIR)).filter((name) => nam
   for (const command of results.commandsOf(`${RESULTS_DIR}/${file}`)) recorded.set(command, `${RESULTS_DIR}/${file}`);
 }
 const runByTests = new Set(runbookCommands());
+// The commands that record a stage's CPU profile, shown until the profile is among the results.
+const profileCommands = new Set(
+  docFiles()
+    .flatMap((file) => findBlocks(readFileSync(join(repoRoot, file), 'utf8'), file))
+    .filter((block) => block.kind === 'stage-profile')
+    .map((block) => block.attributes.reproduce ?? ''),
+);
 const scripts = Object.keys((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
 
 const shown = docFiles()
@@ -21,10 +29,10 @@ const shown = docFiles()
   .flatMap((file) => shellCommands(parseDoc(readFileSync(join(repoRoot, file), 'utf8'))).map((one) => ({ ...one, file })));
 
 describe('commands in the docs', () => {
-  it('every command in a shell block of docs/ is the recorded command of a results file, or one the runbook test runs', () => {
+  it('every command in a shell block of docs/ is the recorded command of a results file, one the runbook test runs, or a profile command of a guide', () => {
     expect(shown.length).toBeGreaterThan(10);
     const unproven = shown
-      .filter(({ command }) => !recorded.has(command) && !runByTests.has(command))
+      .filter(({ command }) => !recorded.has(command) && !runByTests.has(command) && !profileCommands.has(command))
       .map(({ file, line, command }) => `${file}:${line}: ${command}`);
     expect(unproven).toEqual([]);
   });
@@ -41,6 +49,11 @@ describe('commands in the docs', () => {
     }
     expect(recordedAndShown.length).toBeGreaterThan(5);
     expect(refused).toEqual([]);
+  });
+
+  it('every profile command a guide shows parses with the profiler\'s own argument parser', () => {
+    expect(profileCommands.size).toBeGreaterThan(3);
+    for (const command of profileCommands) expect(() => parseWithTool(command), command).not.toThrow();
   });
 
   it('every npm script a doc names exists', () => {

@@ -29,7 +29,7 @@ export function inspectDocs(root = repoRoot, files = docFiles(root)): BlockState
         expected = error as Error;
       }
       const actual = markdown.slice(block.start, block.end);
-      return { file, block, expected, fresh: typeof expected === 'string' && expected === actual, cites: [...citedFiles(block), ...stageFiles(block)] };
+      return { file, block, expected, fresh: typeof expected === 'string' && expected === actual, cites: [...citedFiles(block, results), ...stageFiles(block)] };
     });
   });
 }

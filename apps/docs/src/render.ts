@@ -23,9 +23,59 @@ function attribute(block: Block, name: string): string {
 }
 
 /** The files a block cites, relative to the repository's root. */
-export function citedFiles(block: Block): string[] {
+export function citedFiles(block: Block, results: Results): string[] {
+  if (block.kind === 'stage-profile') {
+    const found = results.profileOf(block.attributes.target ?? '', block.attributes.scenario ?? 'reveal');
+    return found === null ? [] : [found];
+  }
   const source = block.attributes.source;
   return source === undefined ? [] : [source];
+}
+
+/** The first `rows` rows of a Markdown table (its header kept). */
+function firstRows(table: string, rows: number): string {
+  const lines = table.split('\n').filter((line) => line.startsWith('|'));
+  return lines.slice(0, 2 + rows).join('\n');
+}
+
+/**
+ * Where a target's CPU goes under load, from its profile in docs/results if one has
+ * been recorded; otherwise the command that records it. Re-running `npm run docs`
+ * after the profile lands fills the block.
+ */
+function renderStageProfile(block: Block, context: RenderContext): string {
+  const { results, file } = context;
+  const target = attribute(block, 'target');
+  const scenario = block.attributes.scenario ?? 'reveal';
+  const reproduce = attribute(block, 'reproduce');
+  const rows = Number(block.attributes.rows ?? '10');
+  const source = results.profileOf(target, scenario);
+  if (source === null) {
+    return [
+      `No CPU profile of **${target}** under \`${scenario}\` is among the results yet. This command records one`,
+      `(\`docs/results/profile-${target}-${scenario}-<participants>.json\` and its report), and \`npm run docs\` then shows its top frames here:`,
+      '',
+      fenced('sh', reproduce),
+    ].join('\n');
+  }
+  const report = renderProfileMarkdown(results.profile(source));
+  const markdownFile = source.replace(/\.json$/, '.md');
+  const reportLink = linkTo(file, results.exists(markdownFile) ? markdownFile : source);
+  return [
+    section(report, 'summary'),
+    '',
+    `Where the busy time goes, by part of the program ([the full report](${reportLink})):`,
+    '',
+    firstRows(section(report, 'Where the busy time goes'), rows),
+    '',
+    'The functions with the most CPU time of their own:',
+    '',
+    firstRows(section(report, 'The top'), rows),
+    '',
+    'Recorded with:',
+    '',
+    fenced('sh', results.commandsOf(source).join('\n')),
+  ].join('\n');
 }
 
 /**
@@ -133,6 +183,8 @@ export function renderBlock(block: Block, context: RenderContext): string {
       const to = attribute(block, 'to');
       return fenced('diff', stageDiff(results.repoRoot, from, to, attribute(block, 'file')));
     }
+    case 'stage-profile':
+      return renderStageProfile(block, context);
     case 'runbook':
       return renderRunbook(runbook(attribute(block, 'name')));
     default:

@@ -52,6 +52,19 @@ export class Results {
     return files;
   }
 
+  /**
+   * The CPU profile of a target under a scenario, if one has been recorded: the file
+   * `profile-<target>-<scenario>-<participants>.json` with the most participants.
+   */
+  profileOf(target: string, scenario: string): string | null {
+    const name = new RegExp(`^profile-${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-${scenario}-(\\d+)\\.json$`);
+    const found = readdirSync(join(this.repoRoot, RESULTS_DIR))
+      .map((file) => ({ file, participants: Number(name.exec(file)?.[1] ?? NaN) }))
+      .filter(({ participants }) => Number.isFinite(participants))
+      .sort((a, b) => b.participants - a.participants)[0];
+    return found ? `${RESULTS_DIR}/${found.file}` : null;
+  }
+
   /** The commands recorded in a results file: the ones that produced it. */
   commandsOf(path: string): string[] {
     const value = this.json(path) as { command?: unknown; parts?: Array<{ command: string }> };
