@@ -51,12 +51,13 @@ export interface ProfileSummary {
 }
 
 /** V8's pseudo-frames: not functions, but what the process was doing. */
-const PSEUDO_FRAMES: Record<string, string> = {
-  '(garbage collector)': 'garbage collection',
-  '(program)': 'V8 and native, outside any function',
-  '(idle)': 'idle',
-  '(root)': 'idle',
-};
+// A Map, not an object literal: a function may well be named `constructor` or `toString`.
+const PSEUDO_FRAMES = new Map<string, string>([
+  ['(garbage collector)', 'garbage collection'],
+  ['(program)', 'V8 and native, outside any function'],
+  ['(idle)', 'idle'],
+  ['(root)', 'idle'],
+]);
 
 /**
  * Which part of the program a frame belongs to: an npm package by name, `node:…` for
@@ -111,7 +112,7 @@ export function summariseProfiles(profiles: readonly CpuProfile[], options: { re
       if (known !== undefined) return known;
       const node = byId.get(id);
       const name = node?.callFrame.functionName ?? '';
-      let category = PSEUDO_FRAMES[name] ?? categoryOf(node?.callFrame.url ?? '', options.repoRoot);
+      let category = PSEUDO_FRAMES.get(name) ?? categoryOf(node?.callFrame.url ?? '', options.repoRoot);
       if (category === null) {
         const parent = parentOf.get(id);
         const callerCategory = parent === undefined ? null : categoryOfNode(parent);
