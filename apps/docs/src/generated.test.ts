@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe as group, expect, it } from 'vitest';
 import { findBlocks, formatBlock, replaceBlocks } from './blocks';
 import { describe, inspectDocs, repoRoot } from './docs';
-import { section } from './render';
+import { renderBlock, section } from './render';
+import { Results } from './results';
 
 const states = inspectDocs();
 
@@ -38,6 +39,12 @@ group('the block format', () => {
     if (!block) throw new Error('no block found');
     expect(block).toMatchObject({ kind: 'chart', attributes: { source: 'docs/results/a b.svg', alt: 'x' }, line: 2 });
     expect(replaceBlocks(doc, [block], ['new'])).toBe(['# t', formatBlock(block.opening, 'new'), 'tail'].join('\n'));
+  });
+
+  it('a series block that matches no comparison fails instead of rendering nothing', () => {
+    const series = findBlocks('<!-- generated:comparisons prefix=no-such-series -->\n<!-- /generated -->')[0];
+    if (!series) throw new Error('no block found');
+    expect(() => renderBlock(series, { results: new Results(repoRoot), file: 'docs/README.md' })).toThrow(/no comparison .* no-such-series/);
   });
 
   it('refuses a block without its closing comment', () => {

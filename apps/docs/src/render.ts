@@ -4,7 +4,7 @@ import { join, posix } from 'node:path';
 import { renderComparisonMarkdown, renderLadderMarkdown, renderProfileMarkdown } from '@santa/compare';
 import { renderMarkdown as renderMigrationMarkdown } from '@santa/migrate';
 import type { Block } from './blocks';
-import { MissingResultError, Results } from './results';
+import { MissingResultError, Results, RESULTS_DIR } from './results';
 import { renderRunbook, runbook } from './runbooks';
 
 /** A block that cannot be rendered as written: an unknown kind, a missing attribute or section. */
@@ -24,12 +24,52 @@ function attribute(block: Block, name: string): string {
 
 /** The files a block cites, relative to the repository's root. */
 export function citedFiles(block: Block, results: Results): string[] {
+  if (block.kind === 'comparisons') return results.comparisonsNamed(block.attributes.prefix ?? '');
+  if (block.kind === 'results-index') return results.all();
   if (block.kind === 'stage-profile') {
     const found = results.profileOf(block.attributes.target ?? '', block.attributes.scenario ?? 'reveal');
     return found === null ? [] : [found];
   }
   const source = block.attributes.source;
   return source === undefined ? [] : [source];
+}
+
+/**
+ * Every comparison whose file name starts with `prefix`, each as a link to its report
+ * and its summary: new runs of a series (one more replica, say) appear on the next
+ * `npm run docs` without a change to the page.
+ */
+function renderComparisons(block: Block, context: RenderContext): string {
+  const { results, file } = context;
+  const prefix = attribute(block, 'prefix');
+  const found = results.comparisonsNamed(prefix);
+  if (found.length === 0) throw new MissingResultError(`no comparison under ${RESULTS_DIR} is named ${prefix}*`);
+  return found
+    .map((source) => {
+      const summary = rebaseLinks(section(renderComparisonMarkdown(results.comparison(source)), 'summary'), posix.dirname(source), file);
+      const report = source.replace(/\.json$/, '.md');
+      return `- [${posix.basename(source, '.json')}](${linkTo(file, results.exists(report) ? report : source)}): ${summary.replace(/\s*\n\s*/g, ' ')}`;
+    })
+    .join('\n');
+}
+
+const KINDS: Record<string, string> = {
+  'santa-compare/1': 'comparison',
+  'santa-ladder/1': 'ladder',
+  'santa-profile/1': 'CPU profile',
+};
+
+/** Every results file, what it is, and the command that produced it: how to reproduce each. */
+function renderResultsIndex(context: RenderContext): string {
+  const { results, file } = context;
+  const rows = results.all().map((source) => {
+    const value = results.json(source) as { schema?: string };
+    const kind = value.schema !== undefined ? (KINDS[value.schema] ?? value.schema) : 'data migration';
+    const report = source.replace(/\.json$/, '.md');
+    const commands = results.commandsOf(source).map((command) => `\`${command}\``);
+    return `| [${posix.basename(source)}](${linkTo(file, results.exists(report) ? report : source)}) | ${kind} | ${commands.length > 0 ? commands.join('<br>') : 'see its report'} |`;
+  });
+  return ['| results file | what | produced by |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
 /** The first `rows` rows of a Markdown table (its header kept). */
@@ -183,6 +223,10 @@ export function renderBlock(block: Block, context: RenderContext): string {
       const to = attribute(block, 'to');
       return fenced('diff', stageDiff(results.repoRoot, from, to, attribute(block, 'file')));
     }
+    case 'comparisons':
+      return renderComparisons(block, context);
+    case 'results-index':
+      return renderResultsIndex(context);
     case 'stage-profile':
       return renderStageProfile(block, context);
     case 'runbook':

@@ -52,6 +52,19 @@ export class Results {
     return files;
   }
 
+  /** Every JSON results file, by path, sorted. */
+  all(): string[] {
+    return readdirSync(join(this.repoRoot, RESULTS_DIR))
+      .filter((file) => file.endsWith('.json'))
+      .sort()
+      .map((file) => `${RESULTS_DIR}/${file}`);
+  }
+
+  /** The comparison results whose file name starts with `prefix`, by path, sorted. */
+  comparisonsNamed(prefix: string): string[] {
+    return this.all().filter((path) => basename(path).startsWith(prefix) && (this.json(path) as { schema?: unknown }).schema === 'santa-compare/1');
+  }
+
   /**
    * The CPU profile of a target under a scenario, if one has been recorded: the file
    * `profile-<target>-<scenario>-<participants>.json` with the most participants.

@@ -35,6 +35,8 @@ export const RUNBOOKS: readonly Runbook[] = [
     steps: [
       { say: 'every option of the data migration tool', command: 'npm run migrate -- --help' },
       { say: 'every option of the comparison runner', command: 'npm run compare -- --help' },
+      { say: 'every option of the ladder: all comparisons, capacity runs and the growth series', command: 'npm run ladder -- --help' },
+      { say: 'every option of the CPU profiler', command: 'npm run profile -- --help' },
     ],
   },
   {
