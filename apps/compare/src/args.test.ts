@@ -37,6 +37,18 @@ describe('compare arguments', () => {
     });
   });
 
+  it('takes a replica count after a stage and names the files without the colon', () => {
+    const replicas = parse('02-sqlite:2 03-postgres:3 --scenario dashboard');
+    expect(replicas.kind === 'compare' && replicas.options).toMatchObject({
+      targets: ['02-sqlite:2', '03-postgres:3'],
+      name: '02-sqlite-2-vs-03-postgres-3-dashboard-100000',
+    });
+    expect(() => parse('02-sqlite:0 03-postgres')).toThrow(/whole number from 1 to 32/);
+    expect(() => parse('02-sqlite:33 03-postgres')).toThrow(/whole number from 1 to 32/);
+    expect(() => parse('ceiling:2 03-postgres')).toThrow(/takes no replica count/);
+    expect(() => parse('09-nothing:2 03-postgres')).toThrow(/unknown target/);
+  });
+
   it('reads every option', () => {
     const command = parse('ceiling bare-node --scenario dashboard --participants 1k --rounds 4 --rate 300 --duration 2s --warmup 1s --seed 7 --name x --out /tmp/r');
     expect(command).toEqual({

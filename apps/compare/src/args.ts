@@ -61,7 +61,8 @@ export type CompareCommand = { kind: 'compare'; options: CompareOptions } | { ki
 export const COMPARE_USAGE = `usage: npm run compare -- <A> <B> [<C> ...] [options]
        npm run compare -- --render docs/results/<name>.json
 
-targets: the stages (01-csv, 02-sqlite, 03-postgres, 04-redis-cache, ...), ceiling, bare-node
+targets: the stages (01-csv, 02-sqlite, 03-postgres, 04-redis-cache, ...), ceiling, bare-node;
+         a stage of replicas with a count, 05-replicas:3 (default: the stage's own)
 
 options:
   --scenario S        reveal | dashboard | mixed | organizer | capacity (default reveal)
@@ -97,6 +98,36 @@ export function positiveInteger(name: string, text: string, min = 1, max = Numbe
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   }
   return value;
+}
+
+/** Most replicas a target may ask for: beyond this, the stage runner refuses too. */
+export const MAX_REPLICAS = 32;
+
+/**
+ * Splits a target name into the stage and, for a stage of replicas, the number of
+ * copies asked for: `05-replicas:3` is 05-replicas with three app processes.
+ * Returns null for a count that is not a whole number from 1 to MAX_REPLICAS.
+ */
+export function splitTargetName(name: string): { base: string; replicas?: number } | null {
+  const match = /^(.+?)(?::(\d+))?$/.exec(name);
+  if (!match) return null;
+  const [, base = name, count] = match;
+  if (count === undefined) return { base };
+  const replicas = Number(count);
+  return replicas >= 1 && replicas <= MAX_REPLICAS && String(replicas) === count ? { base, replicas } : null;
+}
+
+/**
+ * A target is a known name, or a known stage with a replica count (`05-replicas:3`;
+ * whether the stage runs replicas is checked when the comparison starts it).
+ */
+export function checkTargetName(target: string, knownTargets: readonly string[]): void {
+  const split = splitTargetName(target);
+  if (split === null) throw new UsageError(`a replica count is a whole number from 1 to ${MAX_REPLICAS}, got "${target}"`);
+  if (!knownTargets.includes(split.base)) {
+    throw new UsageError(`unknown target "${target}"; known: ${knownTargets.join(', ')} (a stage of replicas takes a count: 05-replicas:3)`);
+  }
+  if (split.replicas !== undefined && (REFERENCE_TARGETS as readonly string[]).includes(split.base)) throw new UsageError(`${split.base} takes no replica count`);
 }
 
 export function defaultRate(targets: readonly string[]): number {
@@ -139,9 +170,7 @@ export function parseCompareArgs(argv: readonly string[], knownTargets: readonly
     return { kind: 'render', file: values.render };
   }
   if (positionals.length < 2) throw new UsageError('name at least two targets to compare');
-  for (const target of positionals) {
-    if (!knownTargets.includes(target)) throw new UsageError(`unknown target "${target}"; known: ${knownTargets.join(', ')}`);
-  }
+  for (const target of positionals) checkTargetName(target, knownTargets);
   if (new Set(positionals).size !== positionals.length) throw new UsageError('each target may appear once');
 
   const scenario = (values.scenario ?? 'reveal') as Scenario;
@@ -165,7 +194,8 @@ export function parseCompareArgs(argv: readonly string[], knownTargets: readonly
   durationSeconds(warmup);
   const seed = values.seed === undefined ? 1 : positiveInteger('seed', values.seed, 0, 2 ** 31 - 1);
   const what = scenario === 'capacity' ? `capacity-${ramp.workload}` : scenario;
-  const name = values.name ?? `${positionals.join('-vs-')}-${what}-${participants}`;
+  // `05-replicas:3` names files as 05-replicas-3.
+  const name = values.name ?? `${positionals.map((target) => target.replace(':', '-')).join('-vs-')}-${what}-${participants}`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new UsageError(`--name may hold letters, digits, dot, dash and underscore, got "${name}"`);
   return {
     kind: 'compare',

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_RATES, durationSeconds, positiveInteger, UsageError } from './args';
+import { checkTargetName, DEFAULT_RATES, durationSeconds, positiveInteger, UsageError } from './args';
 import { cleanUpOnSignals } from './cleanup';
 import { freshTargetEnvironment, serviceVersions } from './compare';
 import { summariseProfiles, type CpuProfile, type ProfileSummary } from './cpuprofile';
@@ -79,7 +79,8 @@ export function parseProfileArgs(argv: readonly string[], targets: readonly stri
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError('name one target to profile');
   const target = positionals[0] as string;
-  if (!targets.includes(target) || target === 'bare-node') throw new UsageError(`unknown target "${target}"; known: ${targets.filter((name) => name !== 'bare-node').join(', ')}`);
+  if (target === 'bare-node') throw new UsageError('bare-node answers without the app: there is nothing of the project to profile');
+  checkTargetName(target, targets);
   const scenario = (values.scenario ?? 'reveal') as ProfileScenario;
   if (!PROFILE_SCENARIOS.includes(scenario)) throw new UsageError(`--scenario must be one of ${PROFILE_SCENARIOS.join(', ')}, got "${values.scenario}"`);
   const participants = values.participants === undefined ? 100_000 : positiveInteger('participants', values.participants, 3, 10_000_000);
@@ -87,7 +88,7 @@ export function parseProfileArgs(argv: readonly string[], targets: readonly stri
   const warmup = values.warmup ?? '10s';
   durationSeconds(duration);
   durationSeconds(warmup);
-  const name = values.name ?? `profile-${target}-${scenario}-${participants}`;
+  const name = values.name ?? `profile-${target.replace(':', '-')}-${scenario}-${participants}`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new UsageError(`--name may hold letters, digits, dot, dash and underscore, got "${name}"`);
   return {
     target,

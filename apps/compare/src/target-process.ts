@@ -32,7 +32,11 @@ export interface StartOptions {
 /** The command that starts a target, as a fresh process, exactly as a person would. */
 export function commandFor(options: Pick<StartOptions, 'spec' | 'dataDir' | 'data'>): string[] {
   const { spec } = options;
-  if (spec.kind === 'stage') return ['--import', 'tsx', join(repoRoot, 'apps/stage-runner/src/main.ts'), spec.name, '--port', '0', '--data', options.dataDir];
+  if (spec.kind === 'stage') {
+    const stage = spec.name.split(':')[0] as string;
+    const replicas = spec.replicas === undefined ? [] : ['--replicas', String(spec.replicas)];
+    return ['--import', 'tsx', join(repoRoot, 'apps/stage-runner/src/main.ts'), stage, '--port', '0', '--data', options.dataDir, ...replicas];
+  }
   if (spec.name === 'ceiling') {
     const { participants, seed, drawnRate } = options.data;
     return ['--import', 'tsx', join(repoRoot, 'apps/compare/src/ceiling.ts'), '--port', '0', '--participants', String(participants), '--seed', String(seed), '--drawn-rate', String(drawnRate)];
