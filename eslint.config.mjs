@@ -1,21 +1,12 @@
+import { readFileSync } from 'node:fs';
 import nx from '@nx/eslint-plugin';
 
-// Tags (in each package.json's "nx" field) say what a project is; these rules say
-// what it may depend on. The domain stands alone; adapters and the HTTP library see
-// only the domain; a stage wires libraries together; nothing depends on a stage.
-const depConstraints = [
-  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
-  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
-  { sourceTag: 'type:http', onlyDependOnLibsWithTags: ['type:domain'] },
-  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain'] },
-  // Tooling: the dataset generator and the k6 load tests with their Node API.
-  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:domain', 'type:tooling'] },
-  { sourceTag: 'type:stage', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra', 'type:tooling'] },
-  // The docs tooling renders the apps' results with their own code and checks the
-  // commands the docs show with the apps' own parsers; nothing depends on it.
-  { sourceTag: 'type:docs', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:http', 'type:infra', 'type:tooling', 'type:app'] },
-];
+// Tags (in each package.json's "nx" field) say what a project is; eslint.boundaries.json
+// says what each may depend on, and why (docs/architecture.md renders it). The domain
+// stands alone; adapters and the HTTP library see only the domain; a stage wires
+// libraries together; nothing depends on a stage.
+const boundaries = JSON.parse(readFileSync(new URL('./eslint.boundaries.json', import.meta.url), 'utf8'));
+const depConstraints = boundaries.depConstraints.map(({ sourceTag, onlyDependOnLibsWithTags }) => ({ sourceTag, onlyDependOnLibsWithTags }));
 
 // The domain computes; it never touches the disk, the network or a driver.
 const ioModules = [

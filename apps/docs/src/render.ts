@@ -5,6 +5,8 @@ import { renderComparisonMarkdown, renderLadderMarkdown, renderProfileMarkdown }
 import { renderMarkdown as renderMigrationMarkdown } from '@santa/migrate';
 import type { Block } from './blocks';
 import { MissingResultError, Results, RESULTS_DIR } from './results';
+import { renderInterface } from './port-doc';
+import { BOUNDARIES_FILE, renderBoundaryGraph, renderBoundaryTable } from './projects';
 import { renderRunbook, runbook } from './runbooks';
 
 /** A block that cannot be rendered as written: an unknown kind, a missing attribute or section. */
@@ -24,6 +26,8 @@ function attribute(block: Block, name: string): string {
 
 /** The files a block cites, relative to the repository's root. */
 export function citedFiles(block: Block, results: Results): string[] {
+  if (block.kind === 'interface') return [block.attributes.file ?? ''];
+  if (block.kind === 'dependency-rules' || block.kind === 'dependency-graph') return [BOUNDARIES_FILE];
   if (block.kind === 'comparisons') return results.comparisonsNamed(block.attributes.prefix ?? '');
   if (block.kind === 'results-index') return results.all();
   if (block.kind === 'stage-profile') {
@@ -225,6 +229,12 @@ export function renderBlock(block: Block, context: RenderContext): string {
     }
     case 'comparisons':
       return renderComparisons(block, context);
+    case 'interface':
+      return renderInterface(results.repoRoot, attribute(block, 'file'), attribute(block, 'name'));
+    case 'dependency-rules':
+      return renderBoundaryTable(results.repoRoot, `${posix.relative(posix.dirname(file), '.') || '.'}/`);
+    case 'dependency-graph':
+      return renderBoundaryGraph(results.repoRoot);
     case 'results-index':
       return renderResultsIndex(context);
     case 'stage-profile':
