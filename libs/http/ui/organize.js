@@ -177,11 +177,73 @@ function renderPeople(drawn) {
   );
 }
 
+/**
+ * "Ann", "Ann and Bob", "Ann, Bob and Cy".
+ * @param {string[]} names
+ */
+function listNames(names) {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Households among the exclusions: three or more people of whom every one excludes
+ * every other, both ways, and nobody else through such pairs. Listed as one line, they
+ * are removed as one, as they were added.
+ * @returns {string[][]} each household's participant ids, in the order people are listed
+ */
+function households() {
+  const keys = new Set(state.exclusions.map(({ giverId, receiverId }) => `${giverId} ${receiverId}`));
+  /** @type {Map<string, Set<string>>} who excludes whom both ways */
+  const mutual = new Map();
+  for (const { giverId, receiverId } of state.exclusions) {
+    if (!keys.has(`${receiverId} ${giverId}`)) continue;
+    if (!mutual.has(giverId)) mutual.set(giverId, new Set());
+    mutual.get(giverId)?.add(receiverId);
+  }
+  const order = new Map(state.participants.map((person, index) => [person.id, index]));
+  const seen = new Set();
+  const found = [];
+  for (const start of mutual.keys()) {
+    if (seen.has(start)) continue;
+    // The group reachable through mutual pairs; a household when each knows all the others.
+    const group = [start];
+    seen.add(start);
+    for (let index = 0; index < group.length; index++) {
+      for (const next of mutual.get(group[index]) ?? []) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          group.push(next);
+        }
+      }
+    }
+    if (group.length >= 3 && group.every((id) => (mutual.get(id)?.size ?? 0) === group.length - 1)) {
+      found.push(group.sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity)));
+    }
+  }
+  return found;
+}
+
 /** @param {boolean} drawn */
 function renderExclusions(drawn) {
   const keys = new Set(state.exclusions.map(({ giverId, receiverId }) => `${giverId} ${receiverId}`));
   const shown = new Set();
   const items = [];
+  /**
+   * @param {string} text
+   * @param {() => Promise<void>} remove
+   */
+  const item = (text, remove) => el('li', {}, el('span', {}, text), !drawn && el('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove: ${text}`, onclick: remove }, 'Remove'));
+  for (const members of households()) {
+    const inside = new Set(members);
+    for (const giverId of members) for (const receiverId of members) shown.add(`${giverId} ${receiverId}`);
+    const text = `${listNames(members.map(nameOf))} never draw each other`;
+    const remove = () =>
+      saveExclusions(
+        state.exclusions.filter(({ giverId, receiverId }) => !(inside.has(giverId) && inside.has(receiverId))),
+        `Removed: ${text}.`,
+      );
+    items.push(item(text, remove));
+  }
   for (const { giverId, receiverId } of state.exclusions) {
     if (shown.has(`${giverId} ${receiverId}`)) continue;
     shown.add(`${giverId} ${receiverId}`);
@@ -193,7 +255,7 @@ function renderExclusions(drawn) {
         state.exclusions.filter((exclusion) => !sameOrReverse(exclusion, giverId, receiverId, mutual)),
         `Removed: ${text}.`,
       );
-    items.push(el('li', {}, el('span', {}, text), !drawn && el('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove: ${text}`, onclick: remove }, 'Remove')));
+    items.push(item(text, remove));
   }
   byId('exclusions').replaceChildren(...items);
   byId('no-exclusions').hidden = items.length > 0;
@@ -267,7 +329,7 @@ byId('household-form').addEventListener('submit', (event) => {
   }
   // A household: every directed pair within it.
   const pairs = members.flatMap((giverId) => members.filter((receiverId) => receiverId !== giverId).map((receiverId) => ({ giverId, receiverId })));
-  void saveExclusions(withPairs(pairs), `Added a household: ${members.map(nameOf).join(', ')} never draw each other.`);
+  void saveExclusions(withPairs(pairs), `Added a household: ${listNames(members.map(nameOf))} never draw each other.`);
 });
 
 /** @param {Participant} person */
@@ -343,6 +405,20 @@ csvForm.addEventListener('submit', (event) => {
   });
 });
 
+/**
+ * A problem whose errors point at participants (`/participants/<id>`, as an impossible
+ * draw names the group that blocks it) with each person's name in place of the id.
+ * @param {import('./lib.js').Problem} problem
+ * @returns {import('./lib.js').Problem}
+ */
+function namedProblem(problem) {
+  const errors = problem.errors?.map(({ path, message }) => {
+    const id = /^\/participants\/(.+)$/.exec(path)?.[1];
+    return id === undefined ? { path, message } : { path: nameOf(decodeURIComponent(id)), message };
+  });
+  return errors ? { ...problem, errors } : problem;
+}
+
 const drawButton = byId('draw');
 drawButton.addEventListener('click', () => {
   const section = /** @type {HTMLElement} */ (drawButton.closest('section'));
@@ -352,7 +428,7 @@ drawButton.addEventListener('click', () => {
     say(byId('draw-status'));
     const reply = await api('POST', `${base}/draw`, { token: secrets.token });
     if (!reply.ok) {
-      showProblem(errors, reply.problem ?? {}, null, 'The names were not drawn.');
+      showProblem(errors, namedProblem(reply.problem ?? {}), null, 'The names were not drawn.');
       return;
     }
     state.exchange = reply.body.exchange;
