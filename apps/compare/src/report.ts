@@ -1,5 +1,6 @@
 import { CAPACITY_SLO } from './capacity';
 import type { ComparisonResult, RunRecord } from './result';
+import { PROJECTED_CORES, scalingModels } from './scaling';
 import { median, ratio, spread, type Spread } from './stats';
 import { barChart, combine } from './svg';
 
@@ -231,6 +232,8 @@ export function renderComparisonMarkdown(result: ComparisonResult): string {
     '',
   );
 
+  if (summary.isCapacity) lines.push(...renderScalingModel(summary, machine.cores));
+
   if (summary.ratios.length > 0) {
     lines.push(`## Ratios to ${summary.targets[0]?.target} (same round)`, '');
     const header = ['round', ...summary.ratios.flatMap((r) => [...(summary.isCapacity ? [`${r.target} capacity`] : []), `${r.target} req/s`, `${r.target} p95`, `${r.target} app CPU/req`])];
@@ -319,6 +322,32 @@ export function renderComparisonMarkdown(result: ComparisonResult): string {
     lines.push('## Notes', '', ...result.notes.map((note) => `- ${note}`), '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The CPU cost per request of each target, and what it would serve on more cores (a model, see scaling.ts). */
+function renderScalingModel(summary: ComparisonSummary, cores: number): string[] {
+  const models = scalingModels(summary.targets, cores);
+  if (models.length === 0) return [];
+  return [
+    '## What the CPU figures say: a model of more cores',
+    '',
+    table(
+      ['target', 'CPU ms/req: app', 'all but k6', 'k6', `bound here (${cores} cores, with k6)`, 'capacity', 'share of bound', ...PROJECTED_CORES.map((n) => `${n} cores`)],
+      models.map((model) => [
+        `**${model.target}**`,
+        fmt(model.appMs, 3),
+        fmt(model.serverMs, 3),
+        fmt(model.k6Ms, 3),
+        fmt(model.boundHere, 0),
+        fmt(model.measured, 0),
+        pct(model.efficiency),
+        ...model.projections.map(({ rps, limit }) => `${fmt(rps, 0)}${limit === 'all cores' ? '' : ` (${limit})`}`),
+      ]),
+    ),
+    '',
+    `A model, not a measurement. It takes the median CPU each process group spent per request here and assumes CPU is the only limit. On this machine k6 shares the ${cores} cores, so a target can serve at most ${cores} × 1000 / (its CPU ms per request, k6's included), and a single Node process at most 1000 / its app's CPU ms per request, since one event loop runs on one core; *share of bound* is the capacity measured over that bound (latency targets break before the CPU is fully used). The core columns move k6 to another machine and give the target that many cores: cores × 1000 / (CPU ms per request of everything but k6), capped by one event loop for a single-process stage (a stage of replicas runs one process per core), and by one Redis thread (1000 / Redis CPU ms per request), then scaled by the same share. It ignores what CPU figures cannot show: lock contention in the database, network hops between machines, and memory.`,
+    '',
+  ];
 }
 
 /** Per round: capacity (ramps), or p95 and req/s (fixed rate), one bar per target. */
