@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort, startPostgres, type RunningPostgres } from '@santa/services';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './files';
+import { docFiles, repoRoot } from './files';
 import { RUNBOOKS, type RunbookStep } from './runbooks';
 
 // Every command the guides show, run for real and in order, as runbooks.ts describes.
 let sandbox: string;
+/** The metrics each served stage exposed on /metrics, by name. */
+const exposed = new Set<string>();
 let postgres: RunningPostgres;
 
 beforeAll(async () => {
@@ -52,6 +55,9 @@ async function serve(command: string): Promise<void> {
     });
     const response = await fetch(`${url}/readyz`);
     expect(response.status, await response.text()).toBe(200);
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    for (const match of (await metrics.text()).matchAll(/^# TYPE (\S+) /gm)) exposed.add(match[1] as string);
   } finally {
     if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
     await exited;
@@ -72,4 +78,13 @@ describe.sequential('the runbooks of the guides, run as written', () => {
       }
     }, 240_000);
   }
+
+  it('every metric the docs tell a reader to watch is one a stage served on /metrics above', () => {
+    const named = docFiles()
+      .filter((file) => file.startsWith('docs/') && !file.startsWith('docs/results/'))
+      .flatMap((file) => [...readFileSync(join(repoRoot, file), 'utf8').matchAll(/`((?:santa|http|process|nodejs)_[a-z_]+)(?:\{[^`]*\})?`/g)].map((match) => ({ file, metric: match[1] as string })));
+    expect(named.length).toBeGreaterThan(5);
+    expect(exposed.size).toBeGreaterThan(5);
+    expect(named.filter(({ metric }) => !exposed.has(metric)).map(({ file, metric }) => `${file}: ${metric}`)).toEqual([]);
+  });
 });
