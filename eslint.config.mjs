@@ -42,6 +42,13 @@ export default [
     },
   },
   {
+    // The browser tests start stages exactly as the conformance suites do, with their harness.
+    files: ['apps/e2e/src/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: ['@santa/conformance'], depConstraints }],
+    },
+  },
+  {
     files: ['libs/domain/src/**/*.ts'],
     ignores: ['libs/domain/src/**/*.test.ts', 'libs/domain/src/**/*.bench.ts', 'libs/domain/src/testing/**'],
     rules: {

@@ -1,0 +1,276 @@
+/**
+ * The whole flow in real headless Chromium, against stages started as users start
+ * them: an organizer creates an exchange (by keyboard alone), adds people one by one
+ * and from a CSV file, people join with the invite link, the organizer excludes a
+ * couple and a household, first meets an impossible draw explained in words, fixes
+ * it and draws; then every participant sees a valid giftee, writes a wishlist, and
+ * their giver sees it. Every page passes axe-core, fits a phone, sends no referrer,
+ * and no secret reaches the server's log or any URL the browser requests.
+ *
+ * With E2E_SCREENSHOTS=<dir> (relative to the repository) the main pages are saved
+ * there as PNG files, from the first stage only.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDataDir, removeDataDir, startStage, type StageProcess } from '@santa/conformance';
+import { DESKTOP, PHONE, accessibilityViolations, horizontalOverflow, launchChromium, newContext, watchForPageErrors } from './browser';
+import {
+  createExchangeByKeyboard,
+  dashboardCounts,
+  draw,
+  excludeHousehold,
+  excludePair,
+  addParticipant,
+  importCsv,
+  join,
+  readPrivatePage,
+  removeExclusion,
+  saveWishlist,
+  type Person,
+} from './flow';
+
+const STAGES_UNDER_TEST = ['02-sqlite', '05-replicas'] as const;
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const screenshotDir = process.env.E2E_SCREENSHOTS ? resolve(repoRoot, process.env.E2E_SCREENSHOTS) : null;
+if (screenshotDir !== null && !isAbsolute(screenshotDir)) throw new Error('E2E_SCREENSHOTS did not resolve to a directory');
+
+// Chromium reports every 4xx answer as a console error; the impossible draw is one on purpose.
+const expectedConsoleError = (text: string) => /Failed to load resource: the server responded with a status of 422/.test(text);
+
+let browser: Browser;
+const stages = new Map<string, { stage: StageProcess; dataDir: string }>();
+
+beforeAll(async () => {
+  // The stages start side by side with the browser: most of the time here is waiting.
+  const [launched] = await Promise.all([
+    launchChromium(),
+    ...STAGES_UNDER_TEST.map(async (name) => {
+      const dataDir = await makeDataDir(name);
+      stages.set(name, { stage: await startStage(name, dataDir), dataDir });
+    }),
+  ]);
+  browser = launched;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const { stage, dataDir } of stages.values()) {
+    try {
+      await stage.stop();
+    } finally {
+      await removeDataDir(dataDir);
+    }
+  }
+});
+
+for (const [index, stageName] of STAGES_UNDER_TEST.entries()) {
+  describe(`${stageName}: the UI in Chromium`, () => {
+    it('walks the whole flow: create, add, import, join, exclude, draw, see the giftee, write a wishlist', async () => {
+      const { stage } = stages.get(stageName) ?? {};
+      if (!stage) throw new Error(`${stageName} did not start`);
+      await wholeFlow(stage, index === 0 ? screenshotDir : null);
+    });
+  });
+}
+
+/** Per person: their browser, and every URL and Referer that browser sent. */
+interface Visitor {
+  person: Person;
+  context: BrowserContext;
+  page: Page;
+  privateUrl: string;
+}
+
+async function wholeFlow(stage: StageProcess, screenshots: string | null): Promise<void> {
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+  const requests: { url: string; referer: string | undefined }[] = [];
+  const checkedPages: string[] = [];
+
+  async function openContext(viewport: { width: number; height: number }): Promise<BrowserContext> {
+    const context = await newContext(browser, viewport);
+    contexts.push(context);
+    const found = watchForPageErrors(context, expectedConsoleError);
+    context.on('close', () => problems.push(...found));
+    context.on('request', (request) => requests.push({ url: request.url(), referer: request.headers()['referer'] || undefined }));
+    return context;
+  }
+
+  /** A page load's own checks: the no-referrer policy header on the document. */
+  function expectPageHeaders(response: Response | null, what: string): void {
+    expect(response, what).not.toBeNull();
+    expect(response?.headers()['referrer-policy'], what).toBe('no-referrer');
+  }
+
+  /** axe-core finds nothing, and on a phone nothing scrolls sideways. */
+  async function checkPage(page: Page, what: string): Promise<void> {
+    expect(await accessibilityViolations(page), `${what}: axe-core violations`).toEqual([]);
+    if ((page.viewportSize()?.width ?? DESKTOP.width) <= PHONE.width) expect(await horizontalOverflow(page), `${what}: sideways scrolling on a phone`).toBe(0);
+    checkedPages.push(what);
+  }
+
+  async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
+    if (screenshots === null) return;
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: resolve(screenshots, `${name}.png`), fullPage, animations: 'disabled', caret: 'hide' });
+  }
+
+  try {
+    // The organizer, on a desktop, creates the exchange with the keyboard alone.
+    const organizerContext = await openContext(DESKTOP);
+    const organizer = await organizerContext.newPage();
+    expectPageHeaders(await organizer.goto(`${stage.url}/`), 'the create page');
+    await checkPage(organizer, 'the create page');
+    await screenshot(organizer, 'create');
+    const links = await createExchangeByKeyboard(organizer, {
+      name: 'Family Christmas',
+      budget: { amount: '25', currency: 'GBP' },
+      date: '2026-12-24',
+      singleCycle: true,
+    });
+    await expect.poll(() => organizer.locator('#exchange-facts').innerText()).toBe('Budget: £25.00 · Date: December 24, 2026 · One single circle');
+    expect(links.organizerToken).not.toBe('');
+    expect(links.inviteCode).not.toBe('');
+    await checkPage(organizer, 'the organizer page, empty');
+
+    // Two people added one by one, two from a CSV file.
+    const ann: Person = { name: 'Ann', email: 'ann@example.test', wishlist: 'Wool socks' };
+    const bob: Person = { name: 'Bob', email: 'bob@example.test' };
+    const cy: Person = { name: 'Cy', email: 'cy@example.test', wishlist: 'A jigsaw puzzle' };
+    const dee: Person = { name: 'Dee', email: 'dee@example.test' };
+    const annLink = await addParticipant(organizer, ann);
+    const bobLink = await addParticipant(organizer, bob);
+    const [cyLink, deeLink] = await importCsv(organizer, `name,email,wishlist\n${cy.name},${cy.email},${cy.wishlist}\n${dee.name},${dee.email},\n`, [cy.name, dee.name]);
+    for (const link of [annLink, bobLink, cyLink, deeLink]) expect(link).toMatch(new RegExp(`^${stage.url}/me#token=[A-Za-z0-9_-]+$`));
+    expect(await dashboardCounts(organizer)).toEqual({ Status: 'Open', Participants: '4', Wishlists: '2', Exclusions: '0' });
+
+    // Three people join with the invite link, each in a browser of their own, on phones.
+    const joiners: Person[] = [
+      { name: 'Eve', email: 'eve@example.test', wishlist: 'Tea' },
+      { name: 'Finn', email: 'finn@example.test' },
+      { name: 'Gus', email: 'gus@example.test', wishlist: '' },
+    ];
+    const visitors: Visitor[] = [];
+    for (const [position, person] of joiners.entries()) {
+      const context = await openContext(PHONE);
+      const page = await context.newPage();
+      expectPageHeaders(await page.goto(links.inviteUrl), 'the join page');
+      if (position === 0) {
+        await checkPage(page, 'the join page');
+        await screenshot(page, 'join-phone');
+      }
+      const privateUrl = await join(page, links.inviteUrl, person);
+      if (position === 0) {
+        await checkPage(page, 'the private page, before the draw');
+        await screenshot(page, 'private-before-draw-phone');
+      }
+      visitors.push({ person, context, page, privateUrl });
+    }
+    for (const [person, privateUrl] of [[ann, annLink], [bob, bobLink], [cy, cyLink], [dee, deeLink]] as const) {
+      const context = await openContext(DESKTOP);
+      visitors.push({ person, context, page: await context.newPage(), privateUrl });
+    }
+    const everybody = visitors.map(({ person }) => person.name);
+
+    // Exclusions: a couple, and (too many) a household of five of the seven: impossible.
+    await organizer.reload();
+    await organizer.getByRole('heading', { name: 'Who must not draw whom' }).waitFor();
+    expect(await dashboardCounts(organizer)).toEqual({ Status: 'Open', Participants: '7', Wishlists: '3', Exclusions: '0' });
+    await excludePair(organizer, 'Ann', 'Bob');
+    await excludeHousehold(organizer, ['Cy', 'Dee', 'Eve', 'Finn', 'Gus']);
+    expect(await dashboardCounts(organizer)).toMatchObject({ Exclusions: String(2 + 5 * 4) });
+    const refusal = await draw(organizer);
+    // In words: a group of the household that can only give to the two outside it, named.
+    const explained = /^The names were not drawn\. (\w+), (\w+) and (\w+) can only give to 2 people between them: Ann and Bob\. Remove some exclusions to make a draw possible\.$/.exec(refusal ?? '');
+    expect(explained, `the explanation: ${refusal}`).not.toBeNull();
+    const blocking = explained?.slice(1) ?? [];
+    for (const name of blocking) expect(['Cy', 'Dee', 'Eve', 'Finn', 'Gus']).toContain(name);
+    expect(await organizer.locator('#draw-errors li').allInnerTexts()).toEqual(blocking.map((name) => `${name}: Part of the group that blocks the draw.`));
+    await checkPage(organizer, 'the organizer page, with an impossible draw explained');
+    await screenshot(organizer, 'organize-impossible-draw');
+
+    // Fixed: the household is only three of them. Then the draw succeeds.
+    await removeExclusion(organizer, 'Cy, Dee, Eve, Finn and Gus never draw each other');
+    await excludeHousehold(organizer, ['Cy', 'Dee', 'Eve']);
+    expect(await organizer.locator('#exclusions li span').allInnerTexts()).toEqual([
+      'Cy, Dee and Eve never draw each other',
+      'Ann and Bob never draw each other',
+    ]);
+    expect(await dashboardCounts(organizer)).toEqual({ Status: 'Open', Participants: '7', Wishlists: '3', Exclusions: '8' });
+    expect(await draw(organizer)).toBeNull();
+    expect(await dashboardCounts(organizer)).toMatchObject({ Status: 'Drawn' });
+    await checkPage(organizer, 'the organizer page, drawn');
+    await screenshot(organizer, 'organize-drawn');
+
+    // Everybody sees a valid giftee; together they make one single circle.
+    const excluded = new Set(['Ann>Bob', 'Bob>Ann', 'Cy>Dee', 'Dee>Cy', 'Cy>Eve', 'Eve>Cy', 'Dee>Eve', 'Eve>Dee']);
+    const gifteeOf = new Map<string, string>();
+    for (const visitor of visitors) {
+      const view = await readPrivatePage(visitor.page, visitor.privateUrl);
+      const giftee = view.giftee ?? '(none)';
+      expect(everybody, `${visitor.person.name}'s giftee`).toContain(giftee);
+      expect(giftee, `${visitor.person.name} gives to themself`).not.toBe(visitor.person.name);
+      expect(excluded.has(`${visitor.person.name}>${giftee}`), `${visitor.person.name} drew ${giftee}, who is excluded`).toBe(false);
+      gifteeOf.set(visitor.person.name, giftee);
+    }
+    expect(new Set(gifteeOf.values()).size, 'everybody receives exactly one gift').toBe(everybody.length);
+    const circle = ['Ann'];
+    for (let next = gifteeOf.get('Ann'); next !== undefined && next !== 'Ann'; next = gifteeOf.get(next)) circle.push(next);
+    expect(circle, 'one single circle through everybody').toHaveLength(everybody.length);
+
+    // Everybody writes a wishlist; their giver sees it.
+    const wishes: Record<string, string> = {
+      Ann: 'Wool socks, size 38',
+      Bob: 'A book about birds',
+      Cy: 'A 1000-piece jigsaw puzzle',
+      Dee: 'Dark chocolate\nA good pen',
+      Eve: 'Green tea, loose leaf',
+      Finn: 'Anything for the garden',
+      Gus: 'A board game for two',
+    };
+    const eve = visitors[0] as Visitor;
+    for (const visitor of visitors) await saveWishlist(visitor.page, wishes[visitor.person.name] ?? '');
+    for (const visitor of visitors) {
+      const giftee = gifteeOf.get(visitor.person.name) as string;
+      const view = await readPrivatePage(visitor.page, visitor.privateUrl);
+      expect(view).toEqual({ giftee, gifteeWishlist: wishes[giftee] });
+    }
+    await checkPage(eve.page, 'the private page, after the draw');
+    await screenshot(eve.page, 'private-after-draw-phone');
+    await organizer.reload();
+    await organizer.getByRole('heading', { name: 'At a glance' }).waitFor();
+    expect(await dashboardCounts(organizer)).toEqual({ Status: 'Drawn', Participants: '7', Wishlists: '7', Exclusions: '8' });
+
+    // Secrets: never in a URL the browser sent (fragments stay in the browser), never
+    // in a Referer, never in the stage's log.
+    const secrets = [links.organizerToken, links.inviteCode, ...visitors.map(({ privateUrl }) => new URLSearchParams(new URL(privateUrl).hash.slice(1)).get('token') ?? '')];
+    for (const secret of secrets) expect(secret).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    expect(requests.length).toBeGreaterThan(50);
+    for (const { url, referer } of requests) {
+      expect(referer, `a Referer on ${url}`).toBeUndefined();
+      for (const secret of secrets) expect(url.includes(secret), `a secret in the requested URL ${url}`).toBe(false);
+    }
+    const log = stage.output();
+    // The log does tell of the requests, by path.
+    expect(log).toContain('/api/v1/me/wishlist');
+    expect(log).toContain(`/api/v1/exchanges/${links.exchangeId}/draw`);
+    for (const secret of secrets) expect(log.includes(secret), 'a secret in the stage log').toBe(false);
+
+    expect(checkedPages).toEqual([
+      'the create page',
+      'the organizer page, empty',
+      'the join page',
+      'the private page, before the draw',
+      'the organizer page, with an impossible draw explained',
+      'the organizer page, drawn',
+      'the private page, after the draw',
+    ]);
+  } finally {
+    for (const context of contexts) await context.close();
+  }
+  expect(problems, 'errors inside the pages').toEqual([]);
+}
