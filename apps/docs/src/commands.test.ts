@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { npmScript, parseWithTool } from './commands';
+import { npmScript, parseWithTool, testProjects, testSuiteProject } from './commands';
 import { findBlocks } from './blocks';
 import { docFiles, repoRoot } from './files';
 import { parseDoc, shellCommands } from './markdown';
@@ -14,6 +14,9 @@ for (const file of readdirSync(join(repoRoot, RESULTS_DIR)).filter((name) => nam
   for (const command of results.commandsOf(`${RESULTS_DIR}/${file}`)) recorded.set(command, `${RESULTS_DIR}/${file}`);
 }
 const runByTests = new Set(runbookCommands());
+const projects = testProjects(repoRoot);
+/** A command that runs one of the test projects is run by `npm test` itself. */
+const runsTestProject = (command: string): boolean => projects.has(testSuiteProject(command) ?? '');
 // The commands that record a stage's CPU profile, shown until the profile is among the results.
 const profileCommands = new Set(
   docFiles()
@@ -29,10 +32,10 @@ const shown = docFiles()
   .flatMap((file) => shellCommands(parseDoc(readFileSync(join(repoRoot, file), 'utf8'))).map((one) => ({ ...one, file })));
 
 describe('commands in the docs', () => {
-  it('every command in a shell block of docs/ is the recorded command of a results file, one the runbook test runs, or a profile command of a guide', () => {
+  it('every command in a shell block of docs/ is the recorded command of a results file, one the runbook test runs, a run of a test project, or a profile command of a guide', () => {
     expect(shown.length).toBeGreaterThan(10);
     const unproven = shown
-      .filter(({ command }) => !recorded.has(command) && !runByTests.has(command) && !profileCommands.has(command))
+      .filter(({ command }) => !recorded.has(command) && !runByTests.has(command) && !runsTestProject(command) && !profileCommands.has(command))
       .map(({ file, line, command }) => `${file}:${line}: ${command}`);
     expect(unproven).toEqual([]);
   });
@@ -68,6 +71,13 @@ describe('commands in the docs', () => {
       .filter((command) => /^npm run (migrate|compare) /.test(command));
     expect(ours.length).toBeGreaterThan(5);
     for (const command of ours) expect(() => parseWithTool(command), command).not.toThrow();
+  });
+
+  it('knows a run of a test project from anything else', () => {
+    expect(testSuiteProject('E2E_SCREENSHOTS=docs/screenshots bash infra/toolchain/run.sh vitest run --project e2e')).toBe('e2e');
+    expect(testSuiteProject('vitest run --project docs')).toBe('docs');
+    expect(testSuiteProject('vitest run --project docs && rm -rf data')).toBeNull();
+    expect(projects.has('docs')).toBe(true);
   });
 
   it('a command the parser refuses is caught', () => {

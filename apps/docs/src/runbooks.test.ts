@@ -55,6 +55,11 @@ async function serve(command: string): Promise<void> {
     });
     const response = await fetch(`${url}/readyz`);
     expect(response.status, await response.text()).toBe(200);
+    // The web UI the README points a browser at.
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    await page.arrayBuffer();
     const metrics = await fetch(`${url}/metrics`);
     expect(metrics.status).toBe(200);
     for (const match of (await metrics.text()).matchAll(/^# TYPE (\S+) /gm)) exposed.add(match[1] as string);

@@ -16,7 +16,8 @@ export interface RunbookStep {
   command: string;
   /**
    * A server that runs until stopped: the test waits for its `ready <url>` line,
-   * checks that `<url>/readyz` answers 200, then stops it with SIGTERM.
+   * checks that `<url>/readyz` answers 200, that `<url>/` serves the web UI and
+   * `<url>/metrics` the metrics, then stops it with SIGTERM.
    */
   serves?: true;
 }
