@@ -1,5 +1,6 @@
 import { CAPACITY_SLO } from './capacity';
 import { fmt, summarize, toppedOut } from './report';
+import { scalingModels } from './scaling';
 import type { ComparisonResult, LadderResult } from './result';
 import { median, ratio, spread } from './stats';
 import { barChart, lineChart } from './svg';
@@ -86,6 +87,11 @@ export interface TargetCheck {
   figure: string;
   met: boolean | null;
   source: string;
+  /**
+   * Capacity targets: the same ratio of what the CPU figures allow each target on this
+   * machine (see scaling.ts), so a reader sees whether a miss is the stage's or the machine's.
+   */
+  cpuBound?: number;
 }
 
 /** The performance targets of the issue, judged from the files; null where the figure is missing. */
@@ -102,7 +108,12 @@ export function checkTargets(ladder: LadderResult, files: ComparisonFiles): Targ
       if (base.rounds > 0) bounds.push(`${baseline} held the ramp's top in ${base.rounds} of ${base.of} rounds, so this is an upper bound`);
       if (own.rounds > 0) bounds.push(`${target} held the ramp's top in ${own.rounds} of ${own.of} rounds, so this is a lower bound`);
     }
+    const models = result && has ? scalingModels(summarize(result).targets, result.machine.cores) : [];
+    const boundOf = (name: string) => models.find((model) => model.target === name)?.boundHere;
+    const ownBound = boundOf(target);
+    const baseBound = boundOf(baseline);
     checks.push({
+      ...(ownBound !== undefined && baseBound !== undefined ? { cpuBound: ownBound / baseBound } : {}),
       target: `${label} ≥ ${threshold}`,
       figure: r ? `${x(r.median)} (rounds ${x(r.min)}–${x(r.max)})${bounds.length > 0 ? `; ${bounds.join('; ')}` : ''}` : 'not measured',
       met: r && Number.isFinite(r.median) ? r.median >= threshold : null,
@@ -168,9 +179,17 @@ export function renderLadderMarkdown(ladder: LadderResult, files: ComparisonFile
   lines.push('## Targets', '');
   lines.push(
     table(
-      ['target', 'measured', 'verdict', 'from'],
-      checks.map((check) => [check.target, check.figure, check.met === null ? 'not measured' : check.met ? '**met**' : '**missed**', check.source]),
+      ['target', 'measured', 'verdict', 'CPU allows here', 'from'],
+      checks.map((check) => [
+        check.target,
+        check.figure,
+        check.met === null ? 'not measured' : check.met ? '**met**' : '**missed**',
+        check.cpuBound === undefined ? '–' : x(check.cpuBound),
+        check.source,
+      ]),
     ),
+    '',
+    '*CPU allows here* is the ratio of the two targets\' CPU bounds on this machine: the most each could serve if nothing but CPU limited it, with k6 on the same cores (the model in each capacity report, under "What the CPU figures say"). A target missed with a bound below the threshold cannot be met on this machine by this stage as it spends CPU now: the stage must spend less CPU per request, or run where k6 does not share its cores.',
     '',
   );
 
