@@ -63,17 +63,37 @@ const KINDS: Record<string, string> = {
   'santa-profile/1': 'CPU profile',
 };
 
-/** Every results file, what it is, and the command that produced it: how to reproduce each. */
+/** The ladder part that produced each file a ladder.json names, with that part's command. */
+function ladderParts(results: Results): Map<string, string> {
+  const byFile = new Map<string, string>();
+  const source = `${RESULTS_DIR}/ladder.json`;
+  if (!results.exists(source)) return byFile;
+  const ladder = results.ladder(source);
+  const commandOf = (part: string): string | undefined => ladder.parts.find((one) => one.part === part)?.command;
+  const add = (name: string | null, part: string): void => {
+    const command = commandOf(part);
+    if (name !== null && command !== undefined) byFile.set(`${RESULTS_DIR}/${name}.json`, command);
+  };
+  for (const name of ladder.comparisons) add(name, 'pairs');
+  add(ladder.capacity, 'capacity');
+  add(ladder.capacityDashboard, 'capacity');
+  for (const names of Object.values(ladder.growth?.files ?? {})) for (const name of names) add(name, 'growth');
+  return byFile;
+}
+
+/** Every results file, what it is, the command it records, and the ladder run it was part of: how to reproduce each. */
 function renderResultsIndex(context: RenderContext): string {
   const { results, file } = context;
+  const parts = ladderParts(results);
   const rows = results.all().map((source) => {
     const value = results.json(source) as { schema?: string };
     const kind = value.schema !== undefined ? (KINDS[value.schema] ?? value.schema) : 'data migration';
     const report = source.replace(/\.json$/, '.md');
     const commands = results.commandsOf(source).map((command) => `\`${command}\``);
-    return `| [${posix.basename(source)}](${linkTo(file, results.exists(report) ? report : source)}) | ${kind} | ${commands.length > 0 ? commands.join('<br>') : 'see its report'} |`;
+    const part = parts.get(source);
+    return `| [${posix.basename(source)}](${linkTo(file, results.exists(report) ? report : source)}) | ${kind} | ${commands.length > 0 ? commands.join('<br>') : '–'} | ${part === undefined ? '–' : `\`${part}\``} |`;
   });
-  return ['| results file | what | produced by |', '| --- | --- | --- |', ...rows].join('\n');
+  return ['| results file | what | its command | part of the ladder run |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 /** The first `rows` rows of a Markdown table (its header kept). */
