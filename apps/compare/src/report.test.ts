@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compareRuns, renderAgreementMarkdown } from './agreement';
 import { deriveCapacity } from './capacity';
 import { checkTargets, growthTable, renderLadderCapacitySvg, renderLadderGrowthSvg, renderLadderMarkdown } from './ladder-report';
 import { COUNTED_METRICS, parseCounters } from './compare';
@@ -219,5 +220,29 @@ describe('cache counters', () => {
     const markdown = renderComparisonMarkdown(comparison({ runs: [run('A', 1, 10, 2), cached] }));
     expect(markdown).toContain('| **B** | 200 | 2.50 | 5.00 | 10.00 | 0.00% | 0 | 75.00% |');
     expect(markdown).toContain('| **A** | 200 | 5.00 | 10.00 | 20.00 | 0.00% | 0 | – |');
+  });
+});
+
+describe('the agreement of two runs', () => {
+  it('agrees on a ratio when each median lies within the other run\'s rounds, and says which ratio disagrees', () => {
+    const first = comparison();
+    // B over A per round, first run: p95 0.5×, 0.33×, 1×; app CPU 0.5×, 0.6×, 0.4×.
+    const same = comparison({ name: 'a-vs-b-again' });
+    expect(compareRuns(first, same).every((one) => one.agree)).toBe(true);
+    // A second run where B's p95 is 3× A's in every round: outside the first run's 0.33×–1×.
+    const slower = comparison({
+      name: 'a-vs-b-slower',
+      runs: [run('A', 1, 10, 2), run('B', 1, 30, 1), run('A', 2, 10, 2), run('B', 2, 30, 1), run('A', 3, 10, 2), run('B', 3, 30, 1)],
+    });
+    const agreements = compareRuns(first, slower);
+    expect(agreements.filter((one) => !one.agree).map((one) => one.measure)).toEqual(['p95']);
+    const markdown = renderAgreementMarkdown(first, slower, agreements);
+    expect(markdown).toContain('They disagree on 1 of 3: p95 of B over A.');
+    expect(markdown).toContain('| p95, B / A | 0.50× (0.33×–1.00×) | 3.00× (3.00×–3.00×) | **no** |');
+  });
+
+  it('refuses two runs of different comparisons', () => {
+    const other = comparison({ settings: { ...comparison().settings, participants: 1_000 } });
+    expect(() => compareRuns(comparison(), other)).toThrow(/differ in their settings/);
   });
 });
