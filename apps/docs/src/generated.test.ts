@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe as group, expect, it } from 'vitest';
 import { findBlocks, formatBlock, replaceBlocks } from './blocks';
@@ -28,6 +29,32 @@ group('generated blocks', () => {
       .filter((state) => state.block.attributes.source !== undefined && !state.block.attributes.source.startsWith('docs/results/'))
       .map((state) => `${state.file}:${state.block.line}`);
     expect(outside).toEqual([]);
+  });
+});
+
+group('the check can fail', () => {
+  it('a block citing a missing results file, and a block whose figures differ from its file, are both reported', () => {
+    const root = mkdtempSync(join(tmpdir(), 'santa-docs-check-'));
+    try {
+      mkdirSync(join(root, 'docs/results'), { recursive: true });
+      const source = 'docs/results/02-sqlite-vs-03-postgres-reveal-100000.json';
+      copyFileSync(join(repoRoot, source), join(root, source));
+      const page = [
+        `<!-- generated:comparison source=${source} section=summary -->`,
+        'At 200 req/s, a figure typed by hand.',
+        '<!-- /generated -->',
+        '<!-- generated:comparison source=docs/results/no-such-run.json section=summary -->',
+        '<!-- /generated -->',
+      ].join('\n');
+      writeFileSync(join(root, 'docs/page.md'), page);
+      const [edited, missing] = inspectDocs(root, ['docs/page.md']);
+      expect(edited).toMatchObject({ fresh: false });
+      expect(edited?.expected).toEqual(expect.any(String));
+      expect(missing).toMatchObject({ fresh: false, cites: ['docs/results/no-such-run.json'] });
+      expect(String(missing?.expected)).toMatch(/no-such-run\.json does not exist/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
