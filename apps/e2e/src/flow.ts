@@ -1,6 +1,6 @@
 /**
  * What people do in the UI, step by step, as a person does it: by the labels and
- * button names they read. Both the browser test and the screenshot command use these.
+ * button names they read.
  */
 import type { Page } from 'playwright-core';
 
@@ -22,24 +22,9 @@ export interface OrganizerLinks {
   inviteCode: string;
 }
 
-/** Fills the create page and submits it; resolves on the organizer page. */
-export async function createExchange(page: Page, exchange: NewExchange): Promise<OrganizerLinks> {
-  await page.getByLabel('Name of the exchange').fill(exchange.name);
-  if (exchange.budget) {
-    await page.getByLabel('Budget per gift (optional)').fill(exchange.budget.amount);
-    await page.getByLabel('Currency').fill(exchange.budget.currency);
-  }
-  if (exchange.date) await page.getByLabel('Date of the exchange (optional)').fill(exchange.date);
-  if (exchange.singleCycle) await page.getByLabel(/One single circle/).check();
-  await page.getByRole('button', { name: 'Create the exchange' }).click();
-  await waitForOrganizerPage(page);
-  await page.getByRole('heading', { level: 1, name: exchange.name }).waitFor();
-  return organizerLinks(page);
-}
-
 /**
- * The same as `createExchange`, with the keyboard alone: Tab from the top of the page
- * to each field, type, Space to tick, Enter on the button.
+ * Fills the create page with the keyboard alone (Tab to each field, type, Space to
+ * tick, Enter on the button); resolves on the organizer page.
  */
 export async function createExchangeByKeyboard(page: Page, exchange: NewExchange): Promise<OrganizerLinks> {
   await tabTo(page, '#name');
