@@ -215,6 +215,12 @@ describe('PostgreSQL store', () => {
         await store.addParticipants(exchange.id, newParticipantRecords(exchange.id, 250));
         if (index % 2 === 0) await store.draw(exchange.id, new Date().toISOString(), drawInCircle);
       }
+      // Link tokens, as the mail worker mints them for what it sends.
+      await store.claimOutboxMessages({
+        now: new Date().toISOString(),
+        leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+        linkTokenHashes: Array.from({ length: 1_000 }, () => hashSecret(newParticipantToken())),
+      });
       client = new pg.Client({ connectionString: server.url });
       await client.connect();
       await client.query(
@@ -243,6 +249,16 @@ describe('PostgreSQL store', () => {
       expect(text).toMatch(/exchanges_pkey/);
       expect(text).toMatch(/assignments_pkey/);
       expect(text).toMatch(/participants_pkey/);
+    });
+
+    it('reads GET /me through a link token, and claims due messages, through indexes only', async () => {
+      const byLink = await plan(SQL.meViewByLink.text, ['0'.repeat(64)]);
+      expect(byLink).not.toMatch(/Seq Scan/);
+      expect(byLink).toMatch(/participant_links_pkey/);
+
+      const claim = await plan(SQL.dueOutboxMessages.text, [new Date().toISOString(), 10]);
+      expect(claim).not.toMatch(/Seq Scan on outbox_messages|Sort/);
+      expect(claim).toMatch(/outbox_messages_due/);
     });
 
     it('reads the dashboard through the organizer token index', async () => {

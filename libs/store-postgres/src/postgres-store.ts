@@ -417,9 +417,7 @@ export class PostgresStore implements ExchangeStore, BulkStore {
     return this.run(async () => {
       const [row] = await this.query<MeViewRow>(SQL.meView, [participantTokenHash]);
       if (row) return rowToMeView(row);
-      const ownHash = await this.participantTokenOfLink(participantTokenHash);
-      if (ownHash === null) return null;
-      const [linked] = await this.query<MeViewRow>(SQL.meView, [ownHash]);
+      const [linked] = await this.query<MeViewRow>(SQL.meViewByLink, [participantTokenHash]);
       return linked ? rowToMeView(linked) : null;
     });
   }

@@ -19,6 +19,15 @@ function statement(name: string, text: string): Statement {
   return { name: `santa_${name}`, text: text.trim().replace(/\s+/g, ' ') };
 }
 
+const ME_VIEW_COLUMNS = `${EXCHANGE_COLUMNS},
+            p.id AS participant_id, p.name AS participant_name, p.email AS participant_email,
+            p.wishlist AS participant_wishlist, p.joined_at AS participant_joined_at,
+            p.token_hash AS participant_token_hash,
+            g.id AS giftee_id, g.name AS giftee_name, g.wishlist AS giftee_wishlist`;
+const ME_VIEW_JOINS = `JOIN exchanges e ON e.id = p.exchange_id
+       LEFT JOIN assignments a ON a.exchange_id = p.exchange_id AND a.giver_id = p.id
+       LEFT JOIN participants g ON g.exchange_id = a.exchange_id AND g.id = a.receiver_id`;
+
 export const SQL = {
   ping: statement('ping', 'SELECT 1'),
 
@@ -202,16 +211,20 @@ export const SQL = {
    */
   meView: statement(
     'me_view',
-    `SELECT ${EXCHANGE_COLUMNS},
-            p.id AS participant_id, p.name AS participant_name, p.email AS participant_email,
-            p.wishlist AS participant_wishlist, p.joined_at AS participant_joined_at,
-            p.token_hash AS participant_token_hash,
-            g.id AS giftee_id, g.name AS giftee_name, g.wishlist AS giftee_wishlist
+    `SELECT ${ME_VIEW_COLUMNS}
        FROM participants p
-       JOIN exchanges e ON e.id = p.exchange_id
-       LEFT JOIN assignments a ON a.exchange_id = p.exchange_id AND a.giver_id = p.id
-       LEFT JOIN participants g ON g.exchange_id = a.exchange_id AND g.id = a.receiver_id
+       ${ME_VIEW_JOINS}
       WHERE p.token_hash = $1`,
+  ),
+
+  /** The `GET /me` read through a link token e-mailed to the participant: the fallback when meView misses. */
+  meViewByLink: statement(
+    'me_view_by_link',
+    `SELECT ${ME_VIEW_COLUMNS}
+       FROM participant_links l
+       JOIN participants p ON p.exchange_id = l.exchange_id AND p.id = l.participant_id
+       ${ME_VIEW_JOINS}
+      WHERE l.token_hash = $1`,
   ),
 
   /** The participant's own token hash for a link token's hash: the fallback when the primary lookup misses. */
