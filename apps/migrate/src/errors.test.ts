@@ -89,13 +89,13 @@ describe('the migration tool, given bad input', () => {
   it('refuses a CSV target written by a newer version, and leaves it as it was', async () => {
     const target = newTarget();
     await mkdir(target);
-    const meta = JSON.stringify({ format: 'santa-ladder/csv', version: 2 });
+    const meta = JSON.stringify({ format: 'santa-ladder/csv', version: 3 });
     await writeFile(join(target, 'meta.json'), meta);
 
     const failed = await runCli(['--from', `01-csv:${source}`, '--to', `01-csv:${target}`]);
 
     expect(failed.status).toBe(2);
-    expect(failed.stderr).toContain('holds CSV data of format version 2; this build reads version 1 only');
+    expect(failed.stderr).toContain('holds CSV data of format version 3; this build reads version 2 only');
     expect(await readFile(join(target, 'meta.json'), 'utf8')).toBe(meta);
   });
 

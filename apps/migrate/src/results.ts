@@ -51,6 +51,8 @@ const TABLE_TITLES: Record<TableName, string> = {
   exclusions: 'exclusions',
   assignments: 'assignments',
   idempotencyRecords: 'idempotency records',
+  outboxMessages: 'outbox messages',
+  participantLinks: 'participant links',
 };
 
 function perSecond(value: number): string {

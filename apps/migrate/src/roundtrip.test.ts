@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLES, type TableName } from '@santa/domain';
+import { TABLES, hashSecret, isoNow, newParticipantToken, type TableName } from '@santa/domain';
 import { newExchangeRecord, newIdempotencyIntent, newParticipantRecords } from '@santa/domain/testing';
 import { startPostgres, type RunningPostgres } from '@santa/services';
 import { openCsvStore } from '@santa/store-csv';
@@ -37,13 +37,25 @@ function checksums(report: MigrationReport): Record<TableName, string> {
   return Object.fromEntries(TABLES.map((table) => [table, comparison.tables[table].checksum.target])) as Record<TableName, string>;
 }
 
-/** Writes idempotency records and a just-joined, undrawn exchange through the port, as a running stage would. */
+/**
+ * Writes idempotency records, a just-joined, undrawn exchange and its reminders through
+ * the port, as a running stage would: two sent with their links, one failed, one waiting.
+ */
 async function addPortWrites(dataDir: string): Promise<void> {
   const store = await openCsvStore({ dataDir });
   try {
     const exchange = await store.createExchange(newExchangeRecord(), newIdempotencyIntent());
     const [ann, bob] = await store.addParticipants(exchange.id, newParticipantRecords(exchange.id, 4), newIdempotencyIntent());
     await store.replaceExclusions(exchange.id, [{ giverId: ann.id, receiverId: bob.id }]);
+    const now = isoNow();
+    await store.queueReminders(exchange.id, now);
+    const [first, second, failed] = await store.claimOutboxMessages({
+      now,
+      leaseUntil: now,
+      linkTokenHashes: [newParticipantToken(), newParticipantToken(), newParticipantToken()].map(hashSecret),
+    });
+    for (const sent of [first, second]) await store.completeOutboxMessage(sent.message.id, now);
+    await store.failOutboxMessage(failed.message.id, { linkTokenHash: failed.linkTokenHash, error: 'timeout', retryAt: null });
   } finally {
     await store.close();
   }

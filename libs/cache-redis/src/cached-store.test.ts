@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DomainError, isoNow, type ExchangeStore, type ParticipantRecord } from '@santa/domain';
+import { DomainError, hashSecret, isoNow, newParticipantToken, type ExchangeStore, type ParticipantRecord } from '@santa/domain';
 import { drawInCircle, newExchangeRecord, newIdempotencyIntent, newParticipantRecord, newParticipantRecords } from '@santa/domain/testing';
 import { startRedis, type RunningRedis } from '@santa/services';
 import { createMemoryStore } from '@santa/store-memory';
@@ -68,6 +68,22 @@ async function readAll(store: ExchangeStore, exchange: { id: string; organizerTo
     dashboard: await store.getExchangeByOrganizerTokenHash(exchange.organizerTokenHash),
     me: await Promise.all(participants.map((participant) => store.getMeView(participant.tokenHash))),
   };
+}
+
+/** Draws the exchange and claims its e-mails: every participant gets a link token, as the mail worker would mint. */
+async function mailLinks(store: ExchangeStore, exchangeId: string, participants: ParticipantRecord[]) {
+  const drawnAt = isoNow();
+  await store.draw(exchangeId, drawnAt, drawInCircle);
+  const deliveries = await store.claimOutboxMessages({
+    now: drawnAt,
+    leaseUntil: new Date(Date.parse(drawnAt) + 60_000).toISOString(),
+    linkTokenHashes: participants.map(() => hashSecret(newParticipantToken())),
+  });
+  return participants.map((participant) => {
+    const delivery = deliveries.find((candidate) => candidate.participant.id === participant.id);
+    if (!delivery) throw new Error(`no e-mail was claimed for ${participant.id}`);
+    return delivery;
+  });
 }
 
 const reads = (registry: Registry, result: string) => metricValue(registry, 'santa_cache_reads_total', { result });
@@ -250,6 +266,61 @@ describe('invalidation: after every write, every view shows it', () => {
     expect(await metricValue(context.registry, 'santa_cache_errors_total')).toBe(0);
   });
 
+  it('a wishlist change through a link token or the own token reaches the views read through both', async () => {
+    const context = await setup();
+    const other = await anotherProcess(context);
+    const { exchange, participants } = await seedExchange(context.cached, ['Socks', '', 'Tea']);
+    const [, bob] = participants;
+    const links = await mailLinks(context.cached, exchange.id, participants);
+    const bobLink = links[1].linkTokenHash;
+    const views = (store: ExchangeStore) =>
+      Promise.all([bobLink, bob.tokenHash, participants[0].tokenHash].map((hash) => store.getMeView(hash)));
+    await Promise.all([views(context.cached), views(other), views(context.cached), views(other)]);
+    const loads = context.observed.calls('getMeView');
+
+    await context.cached.updateWishlist(bobLink, 'Through the link');
+    for (const store of [context.cached, other]) {
+      const [byLink, byOwn, giver] = await views(store);
+      expect(byLink?.participant.wishlist).toBe('Through the link');
+      expect(byOwn).toEqual(byLink);
+      expect(giver?.giftee?.wishlist).toBe('Through the link');
+      expect(byLink?.exchange.wishlistCount).toBe(3);
+    }
+
+    await other.updateWishlist(bob.tokenHash, '');
+    for (const store of [context.cached, other]) {
+      const [byLink, byOwn, giver] = await views(store);
+      expect(byLink).toEqual(await context.truth.getMeView(bob.tokenHash));
+      expect(byOwn).toEqual(byLink);
+      expect(giver?.giftee?.wishlist).toBe('');
+    }
+    // Views through link tokens are cached like the others.
+    await views(context.cached);
+    expect(context.observed.calls('getMeView')).toBeGreaterThan(loads);
+    const settled = context.observed.calls('getMeView');
+    await views(context.cached);
+    expect(context.observed.calls('getMeView')).toBe(settled);
+  });
+
+  it('a link token whose e-mail failed stops opening the view, also where it was cached', async () => {
+    const context = await setup();
+    const other = await anotherProcess(context);
+    const { exchange, participants } = await seedExchange(context.cached, ['', '']);
+    const [failed, sent] = await mailLinks(context.cached, exchange.id, participants);
+    for (const store of [context.cached, other, context.cached, other]) {
+      expect(await store.getMeView(failed.linkTokenHash)).not.toBeNull();
+    }
+
+    await context.cached.failOutboxMessage(failed.message.id, { linkTokenHash: failed.linkTokenHash, error: 'timeout', retryAt: null });
+    await context.cached.completeOutboxMessage(sent.message.id, isoNow());
+
+    for (const store of [context.cached, other]) {
+      expect(await store.getMeView(failed.linkTokenHash)).toBeNull();
+      expect(await store.updateWishlist(failed.linkTokenHash, 'Nope')).toBeNull();
+      expect(await store.getMeView(sent.linkTokenHash)).toEqual(await context.truth.getMeView(participants[1].tokenHash));
+    }
+  });
+
   it('an exchange read as unknown is found once it is created', async () => {
     const { cached } = await setup();
     const exchange = newExchangeRecord();
@@ -406,6 +477,29 @@ describe('the read/write race of cache-aside', () => {
       const inFlight = processes.flatMap((store) => [giftee(store), giftee(store)]);
       await processes[round % 2].updateWishlist(bob.tokenHash, wish);
       const after = await Promise.all([...processes.map(giftee), ...processes.map(giftee)]);
+
+      expect(after).toEqual([wish, wish, wish, wish]);
+      const before = round === 1 ? '' : `Wish ${round - 1}`;
+      for (const seen of await Promise.all(inFlight)) expect([before, wish]).toContain(seen);
+    }
+    expect(await reads(context.registry, 'hit')).toBeGreaterThan(0);
+  });
+
+  it('never shows a participant reading through their link token an older wishlist than the last update through either token', async () => {
+    const context = await setup();
+    const other = await anotherProcess(context);
+    const { exchange, participants } = await seedExchange(context.cached, ['', '', '']);
+    const bob = participants[1];
+    const bobLink = (await mailLinks(context.cached, exchange.id, participants))[1].linkTokenHash;
+    const processes = [context.cached, other];
+    const ownWishlist = async (store: ExchangeStore) => (await store.getMeView(bobLink))?.participant.wishlist;
+
+    for (let round = 1; round <= 80; round += 1) {
+      const wish = `Wish ${round}`;
+      const inFlight = processes.flatMap((store) => [ownWishlist(store), ownWishlist(store)]);
+      // Odd rounds write through the link, even rounds through the own token, from alternating processes.
+      await processes[round % 2].updateWishlist(round % 2 === 1 ? bobLink : bob.tokenHash, wish);
+      const after = await Promise.all([...processes.map(ownWishlist), ...processes.map(ownWishlist)]);
 
       expect(after).toEqual([wish, wish, wish, wish]);
       const before = round === 1 ? '' : `Wish ${round - 1}`;

@@ -262,11 +262,38 @@ export function createCachedStore(inner: ExchangeStore, options: CachedStoreOpti
       }),
 
     // The wishlist shows in the participant's view, their giver's view and the exchange's wishlistCount: all views of one exchange.
+    // The token may be a participant's own or a link token e-mailed to them: either way the
+    // store answers with the participant, whose exchange's views (those read through link
+    // tokens included, which carry the same exchange generation) are invalidated.
     updateWishlist: (participantTokenHash, wishlist) =>
       write(
         (updated: ParticipantRecord | null) => updated?.exchangeId ?? null,
         () => inner.updateWishlist(participantTokenHash, wishlist),
       ),
+
+    queueReminders: (exchangeId, queuedAt, idempotency) =>
+      write(exchangeId, () => inner.queueReminders(exchangeId, queuedAt, idempotency)),
+
+    // Claims add link tokens, which no cached view can answer for yet (an unknown token's
+    // null is never cached), and sending changes no view: both pass through.
+    claimOutboxMessages: (claim) => inner.claimOutboxMessages(claim),
+
+    completeOutboxMessage: (messageId, sentAt) => inner.completeOutboxMessage(messageId, sentAt),
+
+    // A failure removes the attempt's link token: a view cached under it must stop answering.
+    // The link's exchange is read before the link goes, and its views are invalidated after.
+    failOutboxMessage: (messageId, failure) =>
+      tracked(async () => {
+        const view = await inner.getMeView(failure.linkTokenHash);
+        const exchangeId = view?.exchange.id;
+        try {
+          await inner.failOutboxMessage(messageId, failure);
+        } finally {
+          if (exchangeId !== undefined) await connection.invalidateExchange(exchangeId);
+        }
+      }),
+
+    countOutboxMessages: () => inner.countOutboxMessages(),
   };
   if (!isBulkStore(inner)) return store;
 

@@ -23,7 +23,8 @@ function emptyDatabase(): void {
   runCommand(join(postgresBinDir(), 'psql'), [
     postgres.url,
     '-qc',
-    'DELETE FROM assignments; DELETE FROM exclusions; DELETE FROM participants; DELETE FROM exchanges; DELETE FROM idempotency_records',
+    'DELETE FROM participant_links; DELETE FROM outbox_messages; DELETE FROM assignments; DELETE FROM exclusions; ' +
+      'DELETE FROM participants; DELETE FROM exchanges; DELETE FROM idempotency_records',
   ]);
 }
 

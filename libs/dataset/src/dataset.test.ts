@@ -4,6 +4,7 @@ import {
   hashSecret,
   isId,
   LIMITS,
+  TABLES,
   type AssignmentRow,
   type ExclusionRow,
   type NewExchange,
@@ -15,7 +16,7 @@ import { generateDataset, planDataset, type DatasetOptions } from './index';
 
 function collect(options: DatasetOptions, batchParticipants?: number) {
   const dataset = generateDataset(options, batchParticipants);
-  const tables: Record<TableName, unknown[]> = { exchanges: [], participants: [], exclusions: [], assignments: [], idempotencyRecords: [] };
+  const tables = Object.fromEntries(TABLES.map((table) => [table, [] as unknown[]])) as Record<TableName, unknown[]>;
   const order: TableName[] = [];
   for (const batch of dataset.tables) {
     tables[batch.table].push(...batch.rows);

@@ -1,5 +1,6 @@
 import type { IdempotencyRecord } from './port';
 import type { NewExchange, ParticipantRecord } from './model';
+import type { OutboxMessageRecord, ParticipantLinkRecord } from './outbox';
 
 /**
  * Whole tables as every store keeps them, for moving data between stores (the
@@ -26,12 +27,22 @@ export interface TableRowTypes {
   exclusions: ExclusionRow;
   assignments: AssignmentRow;
   idempotencyRecords: IdempotencyRecord;
+  outboxMessages: OutboxMessageRecord;
+  participantLinks: ParticipantLinkRecord;
 }
 
 export type TableName = keyof TableRowTypes;
 
 /** In an order where every row refers only to rows of earlier tables. */
-export const TABLES: readonly TableName[] = ['exchanges', 'participants', 'exclusions', 'assignments', 'idempotencyRecords'];
+export const TABLES: readonly TableName[] = [
+  'exchanges',
+  'participants',
+  'exclusions',
+  'assignments',
+  'idempotencyRecords',
+  'outboxMessages',
+  'participantLinks',
+];
 
 /**
  * The primary key of a row as one string, its columns joined by `/`. Ids are
@@ -59,6 +70,10 @@ export function rowKey<T extends TableName>(table: T, row: TableRowTypes[T]): st
     }
     case 'idempotencyRecords':
       return (row as IdempotencyRecord).keyHash;
+    case 'outboxMessages':
+      return (row as OutboxMessageRecord).id;
+    case 'participantLinks':
+      return (row as ParticipantLinkRecord).tokenHash;
     default:
       throw new Error(`unknown table ${String(table)}`);
   }
@@ -97,7 +112,9 @@ export interface BulkStore {
    * present is left alone and counted as skipped, so writing the same rows again is
    * safe. Rows may refer only to rows already written (write tables in `TABLES`
    * order): a row that refers to a missing one fails the call with
-   * `MissingReferenceError`. Derived data (the exchange counts) stays exact. Contract
+   * `MissingReferenceError` (a participant to its exchange; an exclusion, an
+   * assignment or an outbox message to a participant of its exchange; a link to its
+   * outbox message). Derived data (the exchange counts) stays exact. Contract
    * limits (names, participants per exchange) are the writer's responsibility: this
    * is a raw copy.
    */
@@ -106,7 +123,8 @@ export interface BulkStore {
 
 /**
  * A row given to `writeRows` refers to a row the store does not have: a participant
- * to its exchange, an exclusion or an assignment to a participant of its exchange.
+ * to its exchange, an exclusion, an assignment or an outbox message to a participant
+ * of its exchange, a participant link to its outbox message.
  * Nothing of the call was written.
  */
 export class MissingReferenceError extends Error {

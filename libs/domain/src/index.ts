@@ -7,3 +7,4 @@ export * from './bulk';
 export * from './random';
 export * from './draw';
 export * from './validation';
+export * from './outbox';

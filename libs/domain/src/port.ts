@@ -9,6 +9,7 @@ import type {
   ParticipantRecord,
   Rules,
 } from './model';
+import type { OutboxClaim, OutboxCounts, OutboxDelivery, OutboxFailure } from './outbox';
 
 /**
  * A stored response to a POST that carried an Idempotency-Key. The body is sealed
@@ -112,6 +113,8 @@ export interface ExchangeStore {
    * marks the exchange drawn, in one transaction that excludes concurrent joins,
    * removals, exclusion changes and draws. Throws not_found, already_drawn (also the
    * loser of two concurrent draws), or whatever `compute` throws (nothing is stored).
+   * In the same transaction it queues one 'drawn' outbox message per participant,
+   * due at `drawnAt`: the e-mails with the private links go out only if the draw commits.
    */
   draw(
     exchangeId: string,
@@ -120,8 +123,49 @@ export interface ExchangeStore {
     idempotency?: IdempotencyIntent<ExchangeRecord>,
   ): Promise<ExchangeRecord>;
 
-  /** The hot read of `GET /me`: the participant, their exchange and their giftee (after the draw). */
+  /**
+   * The hot read of `GET /me`: the participant, their exchange and their giftee (after the draw).
+   * The hash is of the participant's own token or of a link token they got by e-mail
+   * (`ParticipantLinkRecord`); links are looked up only when no participant has it as own token.
+   */
   getMeView(participantTokenHash: string): Promise<MeView | null>;
-  /** Returns the updated participant, or null when no participant has this token. */
+  /**
+   * Returns the updated participant, or null when no participant has this token (own
+   * or link token, as for `getMeView`).
+   */
   updateWishlist(participantTokenHash: string, wishlist: string): Promise<ParticipantRecord | null>;
+
+  // The e-mail outbox (libs/domain/src/outbox.ts). Messages hold no token; a worker
+  // claims due messages under a lease, mints one link token per message, sends, and
+  // completes or fails each one. Delivery is at least once: a worker that dies after
+  // sending and before completing leaves a message that is sent again when its lease
+  // runs out; its first link keeps working.
+
+  /**
+   * Queues one 'reminder' message, due at `queuedAt`, for each participant of the
+   * exchange whose wishlist is empty and who has no reminder queued less than
+   * `OUTBOX.reminderIntervalMs` before `queuedAt` (so a repeated request queues
+   * nobody twice within the window). Open and drawn exchanges alike. Returns how many
+   * it queued. Throws not_found.
+   */
+  queueReminders(exchangeId: string, queuedAt: string, idempotency?: IdempotencyIntent<number>): Promise<number>;
+  /**
+   * Claims due messages, oldest due first: status 'pending', `nextAttemptAt <= now`,
+   * and no lease or an expired one (a worker that died). Each claimed message gets
+   * `claimedUntil = leaseUntil`, `attempts + 1`, and one of `linkTokenHashes` stored
+   * as a link credential of its participant, all in one transaction that concurrent
+   * claims (other processes included) skip rather than wait for: no message is
+   * claimed by two workers at once.
+   */
+  claimOutboxMessages(claim: OutboxClaim): Promise<OutboxDelivery[]>;
+  /** Marks a pending message sent and ends its lease; a message no longer pending is left alone. */
+  completeOutboxMessage(messageId: string, sentAt: string): Promise<void>;
+  /**
+   * Records a failed attempt of a pending message: removes the attempt's link
+   * credential, keeps the error, ends the lease, and makes it due again at `retryAt`,
+   * or 'failed' for good when `retryAt` is null. A message no longer pending is left alone.
+   */
+  failOutboxMessage(messageId: string, failure: OutboxFailure): Promise<void>;
+  /** Messages waiting to be sent (pending) and failed for good, over every exchange. */
+  countOutboxMessages(): Promise<OutboxCounts>;
 }

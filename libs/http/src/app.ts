@@ -20,6 +20,7 @@ import { meRoutes } from './routes/me';
 import { operationRoutes } from './routes/operations';
 import { participantCsvRoutes } from './routes/participants-csv';
 import { participantRoutes } from './routes/participants';
+import { reminderRoutes } from './routes/reminders';
 import { uiRoutes } from './ui';
 
 export interface AppDependencies {
@@ -36,6 +37,8 @@ export interface AppDependencies {
   stageName?: string;
   /** Resolves when every dependency answers. Default: `store.ping()`. */
   readiness?: () => Promise<void>;
+  /** Called after a write queued e-mails in the outbox (a draw, reminders): wake the outbox worker here. */
+  onMessagesQueued?: () => void;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -83,7 +86,7 @@ export function createApp(deps: AppDependencies): Express {
   const logger = (deps.logger ?? pino({ level: 'silent' })).child(deps.stageName === undefined ? {} : { stage: deps.stageName }, {
     redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
   });
-  const context: RouteContext = { store, clock, draw: deps.draw ?? createDrawFunction() };
+  const context: RouteContext = { store, clock, draw: deps.draw ?? createDrawFunction(), onMessagesQueued: deps.onMessagesQueued };
 
   const app = express();
   app.disable('x-powered-by');
@@ -94,6 +97,7 @@ export function createApp(deps: AppDependencies): Express {
   const csv = participantCsvRoutes(context);
   const exclusions = exclusionRoutes(context);
   const me = meRoutes(context);
+  const reminders = reminderRoutes(context);
   const operations = operationRoutes({
     registry,
     readiness: deps.readiness ?? (() => store.ping()),
@@ -112,6 +116,7 @@ export function createApp(deps: AppDependencies): Express {
     { path: '/api/v1/exchanges/:id/join', methods: { POST: participants.join } },
     { path: '/api/v1/exchanges/:id/exclusions', methods: { GET: exclusions.list, PUT: exclusions.replace } },
     { path: '/api/v1/exchanges/:id/draw', methods: { POST: exchanges.draw } },
+    { path: '/api/v1/exchanges/:id/reminders', methods: { POST: reminders.queue } },
     { path: '/api/v1/openapi.json', methods: { GET: operations.openapi } },
     { path: '/healthz', methods: { GET: operations.health } },
     { path: '/readyz', methods: { GET: operations.ready } },

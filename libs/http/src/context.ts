@@ -7,6 +7,8 @@ export interface RouteContext {
   draw: DrawFunction;
   /** Milliseconds since the epoch; tests pass a fixed clock. */
   clock: () => number;
+  /** Called after a write queued e-mails in the outbox (a draw, reminders), so a worker can send them at once. */
+  onMessagesQueued?: () => void;
 }
 
 export type Handler = (req: Request, res: Response) => Promise<void> | void;

@@ -4,4 +4,5 @@ export { instrumentStore, createRequestMetrics, type RequestMetrics } from './me
 export { problem, problemType, PROBLEM_STATUS, type Problem, type ProblemCode } from './problem';
 export { OPENAPI_PATH, openApiDocument } from './openapi';
 export { neutraliseCell, participantsToCsv, parseParticipantsCsv } from './csv';
-export { readConfig, serverEnv } from './config';
+export { readConfig, serverEnv, mailEnv } from './config';
+export { createOutboxMetrics, type OutboxMetrics } from './outbox-metrics';

@@ -76,6 +76,11 @@ const STORE_METHODS = [
   'draw',
   'getMeView',
   'updateWishlist',
+  'queueReminders',
+  'claimOutboxMessages',
+  'completeOutboxMessage',
+  'failOutboxMessage',
+  'countOutboxMessages',
 ] as const satisfies readonly (keyof ExchangeStore)[];
 
 type StoreMethod = (typeof STORE_METHODS)[number];

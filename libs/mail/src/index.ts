@@ -1,1 +1,2 @@
-export {};
+export { startOutboxWorker, type MailLogger, type OutboxWorker, type OutboxWorkerMetrics, type OutboxWorkerOptions } from './outbox-worker';
+export { composeMail, privateLink, type MailContent } from './message';

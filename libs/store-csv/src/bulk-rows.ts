@@ -18,6 +18,8 @@ const FILE_OF = {
   exclusions: 'exclusions',
   assignments: 'assignments',
   idempotencyRecords: 'idempotency',
+  outboxMessages: 'outbox',
+  participantLinks: 'links',
 } as const satisfies { [T in TableName]: FileName };
 
 /** The table whose keys a row of this table must find, and the keys it looks for. */
@@ -30,10 +32,23 @@ function referencesOf<T extends TableName>(table: T, row: TableRowTypes[T]): { t
       const { exchangeId, giverId, receiverId } = row as TableRowTypes['exclusions'];
       return { table: 'participants', keys: [`${exchangeId}/${giverId}`, `${exchangeId}/${receiverId}`] };
     }
+    case 'outboxMessages': {
+      const { exchangeId, participantId } = row as TableRowTypes['outboxMessages'];
+      return { table: 'participants', keys: [`${exchangeId}/${participantId}`] };
+    }
+    case 'participantLinks':
+      return { table: 'outboxMessages', keys: [(row as TableRowTypes['participantLinks']).messageId] };
     default:
       return null;
   }
 }
+
+/** How a missing reference of a table's rows is named. */
+const REFERENCE_NAMES: Partial<Record<TableName, string>> = {
+  exchanges: 'exchange',
+  participants: 'participant',
+  outboxMessages: 'outbox message',
+};
 
 /** How many parsed, sorted tables the reader keeps: a reader that walks two tables side by side parses each once. */
 const SORTED_TABLES_KEPT = 2;
@@ -100,7 +115,7 @@ export function createBulkRows(files: TableFiles): BulkStore {
             const referenced = await keySet(references.table);
             const missing = references.keys.find((reference) => !referenced.has(reference));
             if (missing !== undefined) {
-              const what = references.table === 'exchanges' ? 'exchange' : 'participant';
+              const what = REFERENCE_NAMES[references.table];
               throw new MissingReferenceError(table, key, `${what} ${missing}`);
             }
           }

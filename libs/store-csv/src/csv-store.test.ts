@@ -95,7 +95,7 @@ describe('the CSV store on disk', () => {
     await open();
 
     expect((await readdir(dataDir)).sort()).toEqual([...tableFiles(), 'meta.json', 'store.lock'].sort());
-    expect(JSON.parse(await readFile(join(dataDir, 'meta.json'), 'utf8'))).toEqual({ format: 'santa-ladder/csv', version: 1 });
+    expect(JSON.parse(await readFile(join(dataDir, 'meta.json'), 'utf8'))).toEqual({ format: 'santa-ladder/csv', version: 2 });
     for (const name of TABLE_NAMES) {
       expect(await readFile(join(dataDir, TABLES[name].file), 'utf8')).toBe(`${TABLES[name].columns.join(',')}\n`);
     }
@@ -170,12 +170,29 @@ describe('the CSV store on disk', () => {
   it('refuses a data directory of another format version, saying which', async () => {
     await open();
     await reopen().then((reopened) => reopened.close());
-    await writeFile(join(dataDir, 'meta.json'), JSON.stringify({ format: 'santa-ladder/csv', version: 2 }));
+    await writeFile(join(dataDir, 'meta.json'), JSON.stringify({ format: 'santa-ladder/csv', version: 3 }));
 
     const refusal = openCsvStore({ dataDir });
 
     await expect(refusal).rejects.toBeInstanceOf(DataDirFormatError);
-    await expect(refusal).rejects.toThrow(`${dataDir} holds CSV data of format version 2; this build reads version 1 only`);
+    await expect(refusal).rejects.toThrow(`${dataDir} holds CSV data of format version 3; this build reads version 2 only`);
+  });
+
+  it('upgrades a directory of format version 1, which had no outbox, keeping every row', async () => {
+    const writer = await open();
+    const exchange = await writer.createExchange(newExchangeRecord());
+    const [ann] = await writer.addParticipants(exchange.id, newParticipantRecords(exchange.id, 3));
+    await writer.close();
+    await writeFile(join(dataDir, 'meta.json'), JSON.stringify({ format: 'santa-ladder/csv', version: 1 }));
+    await rm(join(dataDir, TABLES.outbox.file));
+    await rm(join(dataDir, TABLES.links.file));
+
+    await expect(openCsvStore({ dataDir, readOnly: true })).rejects.toThrow('Open it once with the stage');
+    const upgraded = await open();
+
+    expect(JSON.parse(await readFile(join(dataDir, 'meta.json'), 'utf8'))).toEqual({ format: 'santa-ladder/csv', version: 2 });
+    expect((await upgraded.getMeView(ann.tokenHash))?.exchange.participantCount).toBe(3);
+    expect(await upgraded.queueReminders(exchange.id, at(1_000))).toBe(3);
   });
 
   it('refuses a directory that holds something other than a CSV store', async () => {

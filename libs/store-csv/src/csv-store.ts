@@ -1,7 +1,9 @@
 import {
   DomainError,
   LIMITS,
+  newId,
   normalizeEmail,
+  reminderWindowStart,
   toParticipant,
   type BulkStore,
   type DrawFunction,
@@ -11,8 +13,12 @@ import {
   type IdempotencyIntent,
   type MeView,
   type NewExchange,
+  type OutboxDelivery,
+  type OutboxKind,
+  type OutboxMessageRecord,
   type Participant,
   type ParticipantCursor,
+  type ParticipantLinkRecord,
   type ParticipantRecord,
 } from '@santa/domain';
 import { createBulkRows } from './bulk-rows';
@@ -149,6 +155,12 @@ function createCsvStore(files: TableFiles): CsvStore {
             (exclusion.giverId !== participantId && exclusion.receiverId !== participantId),
         );
         if (kept.length < exclusions.length) transaction.replace('exclusions', kept);
+        const isTheirs = (row: { exchangeId: string; participantId: string }) =>
+          row.exchangeId === exchangeId && row.participantId === participantId;
+        const messages = await transaction.read('outbox');
+        if (messages.some(isTheirs)) transaction.replace('outbox', messages.filter((message) => !isTheirs(message)));
+        const links = await transaction.read('links');
+        if (links.some(isTheirs)) transaction.replace('links', links.filter((link) => !isTheirs(link)));
       });
     },
 
@@ -205,14 +217,25 @@ function createCsvStore(files: TableFiles): CsvStore {
           ...(await transaction.read('assignments')),
           ...assignments.map(({ giverId, receiverId }) => ({ exchangeId, giverId, receiverId })),
         ]);
+        // In the same commit: the e-mails with the private links go out only if the draw is stored.
+        transaction.replace('outbox', [
+          ...(await transaction.read('outbox')),
+          ...newMessages(exchangeId, members, 'drawn', drawnAt),
+        ]);
         await saveIdempotencyRecord(transaction, idempotency, record);
         return record;
       });
     },
 
     async getMeView(participantTokenHash): Promise<MeView | null> {
-      const { participants, exchanges, exclusions } = await files.read('participants', 'exchanges', 'exclusions');
-      const participant = participants.find((candidate) => candidate.tokenHash === participantTokenHash);
+      let { participants, exchanges, exclusions } = await files.read('participants', 'exchanges', 'exclusions');
+      let participant = participants.find((candidate) => candidate.tokenHash === participantTokenHash);
+      if (!participant) {
+        // Not an own token: perhaps a link token. Read again with the links, all from one committed state.
+        const linked = await files.read('links', 'participants', 'exchanges', 'exclusions');
+        ({ participants, exchanges, exclusions } = linked);
+        participant = participantOfLink(linked.links, participants, participantTokenHash);
+      }
       if (!participant) return null;
       const exchange = exchanges.find((candidate) => candidate.id === participant.exchangeId);
       if (!exchange) throw new Error(`Participant ${participant.id} belongs to a missing exchange.`);
@@ -235,14 +258,179 @@ function createCsvStore(files: TableFiles): CsvStore {
     updateWishlist(participantTokenHash, wishlist) {
       return files.write(async (transaction) => {
         const participants = await transaction.read('participants');
-        const index = participants.findIndex((candidate) => candidate.tokenHash === participantTokenHash);
+        let index = participants.findIndex((candidate) => candidate.tokenHash === participantTokenHash);
+        if (index === -1) {
+          const linked = participantOfLink(await transaction.read('links'), participants, participantTokenHash);
+          index = linked ? participants.indexOf(linked) : -1;
+        }
         if (index === -1) return null;
         const updated: ParticipantRecord = { ...participants[index], wishlist };
         transaction.replace('participants', participants.with(index, updated));
         return updated;
       });
     },
+
+    queueReminders(exchangeId, queuedAt, idempotency?: IdempotencyIntent<number>) {
+      return files.write(async (transaction) => {
+        // Open and drawn exchanges alike.
+        if (!(await transaction.read('exchanges')).some((candidate) => candidate.id === exchangeId)) {
+          throw new DomainError('not_found', 'No such exchange.');
+        }
+        await claimIdempotencyKey(transaction, idempotency);
+        const windowStart = reminderWindowStart(queuedAt);
+        const messages = await transaction.read('outbox');
+        const recentlyReminded = new Set(
+          messages
+            .filter((message) => message.exchangeId === exchangeId && message.kind === 'reminder' && message.createdAt > windowStart)
+            .map((message) => message.participantId),
+        );
+        const recipients = inJoinOrder(
+          (await transaction.read('participants')).filter(
+            (participant) =>
+              participant.exchangeId === exchangeId && participant.wishlist === '' && !recentlyReminded.has(participant.id),
+          ),
+        );
+        if (recipients.length > 0) {
+          transaction.replace('outbox', [...messages, ...newMessages(exchangeId, recipients, 'reminder', queuedAt)]);
+        }
+        await saveIdempotencyRecord(transaction, idempotency, recipients.length);
+        return recipients.length;
+      });
+    },
+
+    claimOutboxMessages({ now, leaseUntil, linkTokenHashes }) {
+      if (linkTokenHashes.length === 0) return Promise.resolve([]);
+      // The writer lock runs claims one at a time, and the directory's lock keeps
+      // every other process out: no message is claimed twice.
+      return files.write(async (transaction) => {
+        const messages = await transaction.read('outbox');
+        const due = messages
+          .filter(
+            (message) =>
+              message.status === 'pending' &&
+              message.nextAttemptAt <= now &&
+              (message.claimedUntil === null || message.claimedUntil <= now),
+          )
+          .sort((a, b) => compareText(a.nextAttemptAt, b.nextAttemptAt) || compareText(a.id, b.id))
+          .slice(0, linkTokenHashes.length);
+        if (due.length === 0) return [];
+        const [participants, exchanges] = [await transaction.read('participants'), await transaction.read('exchanges')];
+        const leased = new Map(
+          due.map((message) => [message.id, { ...message, claimedUntil: leaseUntil, attempts: message.attempts + 1 }]),
+        );
+        const deliveries: OutboxDelivery[] = due.map((due, index) => {
+          const message = leased.get(due.id) as OutboxMessageRecord;
+          const participant = participants.find(
+            (candidate) => candidate.exchangeId === message.exchangeId && candidate.id === message.participantId,
+          );
+          const exchange = exchanges.find((candidate) => candidate.id === message.exchangeId);
+          if (!participant || !exchange) throw new Error(`Outbox message ${message.id} belongs to nobody.`);
+          const { id, name, exchangeDate, budget } = exchange;
+          return {
+            message,
+            linkTokenHash: linkTokenHashes[index],
+            participant: { id: participant.id, name: participant.name, email: participant.email },
+            exchange: { id, name, exchangeDate, budget: budget && { ...budget } },
+          };
+        });
+        transaction.replace(
+          'outbox',
+          messages.map((message) => leased.get(message.id) ?? message),
+        );
+        transaction.replace('links', [
+          ...(await transaction.read('links')),
+          ...deliveries.map(({ message, linkTokenHash }) => ({
+            tokenHash: linkTokenHash,
+            exchangeId: message.exchangeId,
+            participantId: message.participantId,
+            messageId: message.id,
+            createdAt: now,
+          })),
+        ]);
+        return deliveries.map((delivery) => ({ ...delivery, message: { ...delivery.message } }));
+      });
+    },
+
+    completeOutboxMessage(messageId, sentAt) {
+      return files.write(async (transaction) => {
+        const messages = await transaction.read('outbox');
+        const index = messages.findIndex((message) => message.id === messageId && message.status === 'pending');
+        if (index === -1) return;
+        transaction.replace(
+          'outbox',
+          messages.with(index, { ...messages[index], status: 'sent', sentAt, claimedUntil: null }),
+        );
+      });
+    },
+
+    failOutboxMessage(messageId, { linkTokenHash, error, retryAt }) {
+      return files.write(async (transaction) => {
+        const messages = await transaction.read('outbox');
+        const index = messages.findIndex((message) => message.id === messageId && message.status === 'pending');
+        if (index === -1) return;
+        const message = messages[index];
+        transaction.replace(
+          'outbox',
+          messages.with(index, {
+            ...message,
+            lastError: error,
+            claimedUntil: null,
+            status: retryAt === null ? 'failed' : 'pending',
+            nextAttemptAt: retryAt ?? message.nextAttemptAt,
+          }),
+        );
+        const links = await transaction.read('links');
+        const kept = links.filter((link) => !(link.tokenHash === linkTokenHash && link.messageId === messageId));
+        if (kept.length < links.length) transaction.replace('links', kept);
+      });
+    },
+
+    async countOutboxMessages() {
+      const { outbox } = await files.read('outbox');
+      const counts = { pending: 0, failed: 0 };
+      for (const { status } of outbox) {
+        if (status === 'pending') counts.pending += 1;
+        if (status === 'failed') counts.failed += 1;
+      }
+      return counts;
+    },
   };
+}
+
+/** One pending message per participant, due at once. */
+function newMessages(
+  exchangeId: string,
+  participants: ReadonlyArray<{ id: string }>,
+  kind: OutboxKind,
+  at: string,
+): OutboxMessageRecord[] {
+  return participants.map(({ id }) => ({
+    id: newId(),
+    exchangeId,
+    participantId: id,
+    kind,
+    status: 'pending',
+    createdAt: at,
+    attempts: 0,
+    nextAttemptAt: at,
+    claimedUntil: null,
+    lastError: null,
+    sentAt: null,
+  }));
+}
+
+/** The participant a link token with this hash was e-mailed to. */
+function participantOfLink(
+  links: readonly ParticipantLinkRecord[],
+  participants: readonly ParticipantRecord[],
+  tokenHash: string,
+): ParticipantRecord | undefined {
+  const link = links.find((candidate) => candidate.tokenHash === tokenHash);
+  return link && participants.find((candidate) => candidate.exchangeId === link.exchangeId && candidate.id === link.participantId);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The exchange, which must exist and still be open. */

@@ -14,7 +14,9 @@ import { TABLES, TABLE_NAMES, encodeTable } from './tables';
 export const META_FILE = 'meta.json';
 export const FORMAT = 'santa-ladder/csv';
 /** Raise it with every change to a table's columns or their encoding. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Version 1 had no outbox: opening it (not read-only) adds the outbox's empty tables. */
+const TABLES_ADDED_IN_2 = ['outbox', 'links'] as const;
 
 interface Meta {
   format: string;
@@ -43,7 +45,7 @@ export async function openDataDir(dataDir: string, options: { readOnly?: boolean
   const dir = await realpath(dataDir);
   const lock = await lockDataDir(dir);
   try {
-    await prepare(dir);
+    await prepare(dir, readOnly);
     return new TableFiles(dir, lock, { readOnly });
   } catch (error) {
     await lock.release();
@@ -67,7 +69,7 @@ async function assertDataDir(dataDir: string): Promise<void> {
   }
 }
 
-async function prepare(dir: string): Promise<void> {
+async function prepare(dir: string, readOnly: boolean): Promise<void> {
   let meta = await readMeta(dir);
   if (meta === null) {
     const foreign = (await readdir(dir)).filter((name) => !isOwnTransientFile(name));
@@ -86,10 +88,18 @@ async function prepare(dir: string): Promise<void> {
   if (meta.format !== FORMAT) {
     throw new DataDirFormatError(`${join(dir, META_FILE)} names the format ${JSON.stringify(meta.format)}, not ${FORMAT}.`);
   }
+  if (meta.version === 1 && !readOnly) {
+    await recoverFiles(dir);
+    await recoverAppend(dir);
+    await upgradeFromVersion1(dir);
+    meta = { ...meta, version: FORMAT_VERSION };
+  }
   if (meta.version !== FORMAT_VERSION) {
     throw new DataDirFormatError(
       `${dir} holds CSV data of format version ${meta.version}; this build reads version ${FORMAT_VERSION} only. ` +
-        'Run the build that wrote it, or migrate the data.',
+        (meta.version === 1
+          ? 'Open it once with the stage (not read-only) to upgrade it.'
+          : 'Run the build that wrote it, or migrate the data.'),
     );
   }
   await recoverFiles(dir);
@@ -132,6 +142,15 @@ async function readMeta(dir: string): Promise<Meta | null> {
 /** The lock, and what an interrupted write, initialisation or locking leaves behind. */
 function isOwnTransientFile(name: string): boolean {
   return name === LOCK_FILE || name === COMMIT_RECORD_FILE || isLockDraft(name) || isStagedFile(name);
+}
+
+/** Adds the tables version 2 added, empty, and the new meta.json, as one commit. */
+async function upgradeFromVersion1(dir: string): Promise<void> {
+  const meta: Meta = { format: FORMAT, version: FORMAT_VERSION };
+  const files = new Map<string, Iterable<string>>([[META_FILE, [JSON.stringify(meta, null, 2) + '\n']]]);
+  for (const name of TABLES_ADDED_IN_2) files.set(TABLES[name].file, encodeTable(name, []));
+  const commit = await PreparedCommit.prepare(dir, files);
+  await commit.apply();
 }
 
 /** Writes meta.json and every table's header as one commit. */

@@ -1,11 +1,22 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { Budget, ExchangeStatus, IdempotencyRecord, NewExchange, ParticipantRecord } from '@santa/domain';
+import type {
+  Budget,
+  ExchangeStatus,
+  IdempotencyRecord,
+  NewExchange,
+  OutboxKind,
+  OutboxMessageRecord,
+  OutboxStatus,
+  ParticipantLinkRecord,
+  ParticipantRecord,
+} from '@santa/domain';
 
 /**
- * The five tables, one CSV file each: their columns, and how a row maps to a record
+ * The tables, one CSV file each: their columns, and how a row maps to a record
  * and back. Nulls are stored as empty cells, which is unambiguous because every
- * nullable column holds a value that is never empty (a date, a timestamp, a budget).
+ * nullable column holds a value that is never empty (a date, a timestamp, a budget,
+ * an outbox message's error, which the store keeps only when it says something).
  * Text is stored exactly as given: csv-stringify quotes whatever needs quoting, so
  * commas, quotes, line breaks and any Unicode survive a round trip unchanged.
  */
@@ -31,6 +42,8 @@ export interface TableRows {
   exclusions: ExclusionRow;
   assignments: AssignmentRow;
   idempotency: IdempotencyRecord;
+  outbox: OutboxMessageRecord;
+  links: ParticipantLinkRecord;
 }
 
 export type TableName = keyof TableRows;
@@ -131,6 +144,60 @@ export const TABLES: { readonly [Name in TableName]: Table<TableRows[Name]> } = 
       createdAt: createdAt,
     }),
   },
+  outbox: {
+    file: 'outbox.csv',
+    columns: [
+      'id',
+      'exchange_id',
+      'participant_id',
+      'kind',
+      'status',
+      'created_at',
+      'attempts',
+      'next_attempt_at',
+      'claimed_until',
+      'last_error',
+      'sent_at',
+    ],
+    encode: (message) => [
+      message.id,
+      message.exchangeId,
+      message.participantId,
+      message.kind,
+      message.status,
+      message.createdAt,
+      String(message.attempts),
+      message.nextAttemptAt,
+      message.claimedUntil ?? '',
+      message.lastError ?? '',
+      message.sentAt ?? '',
+    ],
+    decode: ([id, exchangeId, participantId, kind, status, createdAt, attempts, nextAttemptAt, claimedUntil, lastError, sentAt]) => ({
+      id: id,
+      exchangeId: exchangeId,
+      participantId: participantId,
+      kind: decodeKind(kind),
+      status: decodeMessageStatus(status),
+      createdAt: createdAt,
+      attempts: decodeInteger(attempts),
+      nextAttemptAt: nextAttemptAt,
+      claimedUntil: claimedUntil || null,
+      lastError: lastError || null,
+      sentAt: sentAt || null,
+    }),
+  },
+  links: {
+    file: 'participant-links.csv',
+    columns: ['token_hash', 'exchange_id', 'participant_id', 'message_id', 'created_at'],
+    encode: (link) => [link.tokenHash, link.exchangeId, link.participantId, link.messageId, link.createdAt],
+    decode: ([tokenHash, exchangeId, participantId, messageId, createdAt]) => ({
+      tokenHash: tokenHash,
+      exchangeId: exchangeId,
+      participantId: participantId,
+      messageId: messageId,
+      createdAt: createdAt,
+    }),
+  },
 };
 
 export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
@@ -207,4 +274,14 @@ function decodeInteger(cell: string): number {
   const value = Number(cell);
   if (cell === '' || !Number.isInteger(value)) throw new Error(`expected an integer, found ${JSON.stringify(cell)}`);
   return value;
+}
+
+function decodeKind(cell: string): OutboxKind {
+  if (cell === 'drawn' || cell === 'reminder') return cell;
+  throw new Error(`unknown message kind ${JSON.stringify(cell)}`);
+}
+
+function decodeMessageStatus(cell: string): OutboxStatus {
+  if (cell === 'pending' || cell === 'sent' || cell === 'failed') return cell;
+  throw new Error(`unknown message status ${JSON.stringify(cell)}`);
 }

@@ -5,7 +5,10 @@ import {
   SortedTable,
   StoreUnavailableError,
   copyRow,
+  isId,
+  newId,
   normalizeEmail,
+  reminderWindowStart,
   rowKey,
   toParticipant,
   type AssignmentRow,
@@ -17,6 +20,10 @@ import {
   type IdempotencyIntent,
   type IdempotencyRecord,
   type NewExchange,
+  type OutboxDelivery,
+  type OutboxKind,
+  type OutboxMessageRecord,
+  type ParticipantLinkRecord,
   type ParticipantRecord,
   type TableName,
   type TableRowTypes,
@@ -46,7 +53,7 @@ interface ParticipantEntry {
 export type MemoryStore = ExchangeStore & BulkStore;
 
 /** Raise it with every change to what the store keeps. */
-const DATA_VERSION = 'memory/1';
+const DATA_VERSION = 'memory/2';
 
 /**
  * The whole store in a few Maps, indexed for every lookup the port makes. Every
@@ -59,6 +66,8 @@ export function createMemoryStore(): MemoryStore {
   const exchangesByOrganizerTokenHash = new Map<string, ExchangeState>();
   const participantsByTokenHash = new Map<string, ParticipantEntry>();
   const idempotencyRecords = new Map<string, IdempotencyRecord>();
+  const outboxMessages = new Map<string, OutboxMessageRecord>();
+  const linksByTokenHash = new Map<string, ParticipantLinkRecord>();
   let closed = false;
   /** Counts the writes, so a table sorted for paging serves reads until the next one. */
   let version = 0;
@@ -87,6 +96,14 @@ export function createMemoryStore(): MemoryStore {
       for (const record of idempotencyRecords.values()) yield { ...record } as Row;
       return;
     }
+    if (table === 'outboxMessages') {
+      for (const message of outboxMessages.values()) yield { ...message } as Row;
+      return;
+    }
+    if (table === 'participantLinks') {
+      for (const link of linksByTokenHash.values()) yield { ...link } as Row;
+      return;
+    }
     for (const state of exchanges.values()) {
       const exchangeId = state.record.id;
       if (table === 'exchanges') yield newExchangeOf(state.record) as Row;
@@ -101,7 +118,7 @@ export function createMemoryStore(): MemoryStore {
   }
 
   /** The exchange a row to be written belongs to, which must be there already. */
-  function referencedExchange<T extends 'participants' | 'exclusions' | 'assignments'>(
+  function referencedExchange<T extends 'participants' | 'exclusions' | 'assignments' | 'outboxMessages'>(
     table: T,
     row: TableRowTypes[T],
   ): ExchangeState {
@@ -191,6 +208,27 @@ export function createMemoryStore(): MemoryStore {
         if (idempotencyRecords.has(record.keyHash)) return null;
         return () => void idempotencyRecords.set(record.keyHash, record);
       }
+      case 'outboxMessages': {
+        const message = { ...(row as OutboxMessageRecord) };
+        const state = referencedExchange('outboxMessages', message);
+        if (!state.participants.get(message.participantId)) {
+          throw new MissingReferenceError(
+            'outboxMessages',
+            rowKey('outboxMessages', message),
+            `participant ${message.exchangeId}/${message.participantId}`,
+          );
+        }
+        if (outboxMessages.has(message.id)) return null;
+        return () => void outboxMessages.set(message.id, message);
+      }
+      case 'participantLinks': {
+        const link = { ...(row as ParticipantLinkRecord) };
+        if (!outboxMessages.has(link.messageId)) {
+          throw new MissingReferenceError('participantLinks', rowKey('participantLinks', link), `outbox message ${link.messageId}`);
+        }
+        if (linksByTokenHash.has(link.tokenHash)) return null;
+        return () => void linksByTokenHash.set(link.tokenHash, link);
+      }
       default:
         throw new Error(`unknown table ${String(table)}`);
     }
@@ -218,6 +256,40 @@ export function createMemoryStore(): MemoryStore {
 
   function saveIdempotencyRecord(record: IdempotencyRecord | null): void {
     if (record) idempotencyRecords.set(record.keyHash, record);
+  }
+
+  function queueMessages(state: ExchangeState, participantIds: string[], kind: OutboxKind, at: string): void {
+    for (const participantId of participantIds) {
+      const id = newId();
+      outboxMessages.set(id, {
+        id,
+        exchangeId: state.record.id,
+        participantId,
+        kind,
+        status: 'pending',
+        createdAt: at,
+        attempts: 0,
+        nextAttemptAt: at,
+        claimedUntil: null,
+        lastError: null,
+        sentAt: null,
+      });
+    }
+  }
+
+  /** The participant whose own token or e-mailed link token has this hash. */
+  function participantByTokenHash(tokenHash: string): ParticipantEntry | undefined {
+    const own = participantsByTokenHash.get(tokenHash);
+    if (own) return own;
+    const link = linksByTokenHash.get(tokenHash);
+    const exchange = link && exchanges.get(link.exchangeId);
+    const participant = link && exchange?.participants.get(link.participantId);
+    return participant && exchange ? { participant, exchange } : undefined;
+  }
+
+  function pendingMessage(messageId: string): OutboxMessageRecord | undefined {
+    const message = outboxMessages.get(messageId);
+    return message?.status === 'pending' ? message : undefined;
   }
 
   return {
@@ -362,6 +434,8 @@ export function createMemoryStore(): MemoryStore {
 
       state.participants.remove(participant);
       participantsByTokenHash.delete(participant.tokenHash);
+      for (const [id, message] of outboxMessages) if (message.participantId === participantId) outboxMessages.delete(id);
+      for (const [hash, link] of linksByTokenHash) if (link.participantId === participantId) linksByTokenHash.delete(hash);
       state.emails.delete(normalizeEmail(participant.email));
       for (const [key, exclusion] of state.exclusions) {
         if (exclusion.giverId === participantId || exclusion.receiverId === participantId) state.exclusions.delete(key);
@@ -411,6 +485,12 @@ export function createMemoryStore(): MemoryStore {
       const saved = idempotencyRecordFor(idempotency, copyExchange(drawn));
 
       for (const { giverId, receiverId } of assignments) state.assignments.set(giverId, receiverId);
+      queueMessages(
+        state,
+        state.participants.all().map(({ id }) => id),
+        'drawn',
+        drawnAt,
+      );
       state.record.status = 'drawn';
       state.record.drawnAt = drawnAt;
       saveIdempotencyRecord(saved);
@@ -420,7 +500,7 @@ export function createMemoryStore(): MemoryStore {
 
     async getMeView(participantTokenHash) {
       assertOpen();
-      const entry = participantsByTokenHash.get(participantTokenHash);
+      const entry = participantByTokenHash(participantTokenHash);
       if (!entry) return null;
       const { participant, exchange } = entry;
       const gifteeId = exchange.assignments.get(participant.id);
@@ -434,7 +514,7 @@ export function createMemoryStore(): MemoryStore {
 
     async updateWishlist(participantTokenHash, wishlist) {
       assertOpen();
-      const entry = participantsByTokenHash.get(participantTokenHash);
+      const entry = participantByTokenHash(participantTokenHash);
       if (!entry) return null;
       const { participant, exchange } = entry;
       exchange.record.wishlistCount += Number(wishlist !== '') - Number(participant.wishlist !== '');
@@ -442,7 +522,102 @@ export function createMemoryStore(): MemoryStore {
       changed();
       return copyParticipant(participant);
     },
+
+    async queueReminders(exchangeId, queuedAt, idempotency) {
+      assertOpen();
+      const state = isId(exchangeId) ? exchanges.get(exchangeId) : undefined;
+      if (!state) throw new DomainError('not_found', 'No such exchange.');
+      claimIdempotencyKey(idempotency);
+      const windowStart = reminderWindowStart(queuedAt);
+      const recentlyReminded = new Set<string>();
+      for (const message of outboxMessages.values()) {
+        if (message.exchangeId === exchangeId && message.kind === 'reminder' && message.createdAt > windowStart) {
+          recentlyReminded.add(message.participantId);
+        }
+      }
+      const due = state.participants
+        .all()
+        .filter((participant) => participant.wishlist === '' && !recentlyReminded.has(participant.id))
+        .map(({ id }) => id);
+      const saved = idempotencyRecordFor(idempotency, due.length);
+      queueMessages(state, due, 'reminder', queuedAt);
+      saveIdempotencyRecord(saved);
+      changed();
+      return due.length;
+    },
+
+    async claimOutboxMessages({ now, leaseUntil, linkTokenHashes }) {
+      assertOpen();
+      const due = [...outboxMessages.values()]
+        .filter(
+          (message) =>
+            message.status === 'pending' &&
+            message.nextAttemptAt <= now &&
+            (message.claimedUntil === null || message.claimedUntil <= now),
+        )
+        .sort((a, b) => compareText(a.nextAttemptAt, b.nextAttemptAt) || compareText(a.id, b.id))
+        .slice(0, linkTokenHashes.length);
+      const deliveries: OutboxDelivery[] = due.map((message, index) => {
+        const state = exchanges.get(message.exchangeId) as ExchangeState;
+        const participant = state.participants.get(message.participantId) as ParticipantRecord;
+        const linkTokenHash = linkTokenHashes[index];
+        message.claimedUntil = leaseUntil;
+        message.attempts += 1;
+        linksByTokenHash.set(linkTokenHash, {
+          tokenHash: linkTokenHash,
+          exchangeId: message.exchangeId,
+          participantId: message.participantId,
+          messageId: message.id,
+          createdAt: now,
+        });
+        const { id, name, exchangeDate, budget } = state.record;
+        return {
+          message: { ...message },
+          linkTokenHash,
+          participant: { id: participant.id, name: participant.name, email: participant.email },
+          exchange: { id, name, exchangeDate, budget: budget && { ...budget } },
+        };
+      });
+      if (deliveries.length > 0) changed();
+      return deliveries;
+    },
+
+    async completeOutboxMessage(messageId, sentAt) {
+      assertOpen();
+      const message = pendingMessage(messageId);
+      if (!message) return;
+      message.status = 'sent';
+      message.sentAt = sentAt;
+      message.claimedUntil = null;
+      changed();
+    },
+
+    async failOutboxMessage(messageId, { linkTokenHash, error, retryAt }) {
+      assertOpen();
+      const message = pendingMessage(messageId);
+      if (!message) return;
+      if (linksByTokenHash.get(linkTokenHash)?.messageId === messageId) linksByTokenHash.delete(linkTokenHash);
+      message.lastError = error;
+      message.claimedUntil = null;
+      if (retryAt === null) message.status = 'failed';
+      else message.nextAttemptAt = retryAt;
+      changed();
+    },
+
+    async countOutboxMessages() {
+      assertOpen();
+      const counts = { pending: 0, failed: 0 };
+      for (const { status } of outboxMessages.values()) {
+        if (status === 'pending') counts.pending += 1;
+        if (status === 'failed') counts.failed += 1;
+      }
+      return counts;
+    },
   };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function exclusionKey(giverId: string, receiverId: string): string {

@@ -4,11 +4,21 @@ import {
   type ExclusionRow,
   type IdempotencyRecord,
   type NewExchange,
+  type OutboxMessageRecord,
+  type ParticipantLinkRecord,
   type ParticipantRecord,
   type TableName,
   type TableRowTypes,
 } from '@santa/domain';
-import { exchangeParameters, rowToIdempotencyRecord, type ExchangeRow, type IdempotencyRow, type ParticipantRow } from './rows';
+import {
+  exchangeParameters,
+  rowToIdempotencyRecord,
+  rowToOutboxMessage,
+  type ExchangeRow,
+  type IdempotencyRow,
+  type OutboxMessageRow,
+  type ParticipantRow,
+} from './rows';
 import type { Statement } from './sql';
 
 /**
@@ -88,7 +98,34 @@ const SHAPES: { [T in TableName]: TableShape<T> } = {
     key: [{ column: 'key_hash', type: 'text' }],
     fromRow: (row: IdempotencyRow): IdempotencyRecord => rowToIdempotencyRecord(row),
   },
+  outboxMessages: {
+    table: 'outbox_messages',
+    columns: `id, exchange_id, participant_id, kind, status, created_at, attempts, next_attempt_at,
+              claimed_until, last_error, sent_at`,
+    key: [uuid('id')],
+    fromRow: (row: OutboxMessageRow): OutboxMessageRecord => rowToOutboxMessage(row),
+  },
+  participantLinks: {
+    table: 'participant_links',
+    columns: 'token_hash, exchange_id, participant_id, message_id, created_at',
+    key: [{ column: 'token_hash', type: 'text' }],
+    fromRow: (row: ParticipantLinkRow): ParticipantLinkRecord => ({
+      tokenHash: row.token_hash,
+      exchangeId: row.exchange_id,
+      participantId: row.participant_id,
+      messageId: row.message_id,
+      createdAt: row.created_at,
+    }),
+  },
 };
+
+interface ParticipantLinkRow {
+  token_hash: string;
+  exchange_id: string;
+  participant_id: string;
+  message_id: string;
+  created_at: string;
+}
 
 function pairFromRow(row: { exchange_id: string; giver_id: string; receiver_id: string }): ExclusionRow & AssignmentRow {
   return { exchangeId: row.exchange_id, giverId: row.giver_id, receiverId: row.receiver_id };
@@ -150,6 +187,24 @@ export const BULK_SQL = {
        LEFT JOIN participants receiver ON receiver.exchange_id = x.exchange_id AND receiver.id = x.receiver_id
       WHERE giver.id IS NULL OR receiver.id IS NULL
       ORDER BY x.position LIMIT 1`,
+  ),
+
+  /** The first message, in batch order, whose participant is not a participant of its exchange. */
+  messageWithoutParticipant: statement(
+    'message_without_participant',
+    `SELECT m.id, m.exchange_id, m.participant_id
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS m (id, exchange_id, participant_id, position)
+      WHERE NOT EXISTS (SELECT FROM participants p WHERE p.exchange_id = m.exchange_id AND p.id = m.participant_id)
+      ORDER BY m.position LIMIT 1`,
+  ),
+
+  /** The first link, in batch order, whose outbox message is not there. */
+  linkWithoutMessage: statement(
+    'link_without_message',
+    `SELECT l.token_hash, l.message_id
+       FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS l (token_hash, message_id, position)
+      WHERE NOT EXISTS (SELECT FROM outbox_messages m WHERE m.id = l.message_id)
+      ORDER BY l.position LIMIT 1`,
   ),
 
   insertExchanges: statement(
@@ -233,6 +288,30 @@ export const BULK_SQL = {
      )
      SELECT count(*)::int AS written FROM inserted`,
   ),
+
+  insertOutboxMessages: statement(
+    'insert_outbox_messages',
+    `WITH inserted AS (
+       INSERT INTO outbox_messages (id, exchange_id, participant_id, kind, status, created_at, attempts,
+                                    next_attempt_at, claimed_until, last_error, sent_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],
+                            $7::integer[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::timestamptz[])
+       ON CONFLICT (id) DO NOTHING
+       RETURNING 1
+     )
+     SELECT count(*)::int AS written FROM inserted`,
+  ),
+
+  insertParticipantLinks: statement(
+    'insert_participant_links',
+    `WITH inserted AS (
+       INSERT INTO participant_links (token_hash, exchange_id, participant_id, message_id, created_at)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[])
+       ON CONFLICT (token_hash) DO NOTHING
+       RETURNING 1
+     )
+     SELECT count(*)::int AS written FROM inserted`,
+  ),
 } as const satisfies Record<string, Statement>;
 
 /** The parameters of a table's insert: one array per column. */
@@ -263,6 +342,28 @@ export function insertParameters<T extends TableName>(table: T, rows: TableRowTy
         record.sealedBody,
         record.createdAt,
       ]);
+    case 'outboxMessages':
+      return columns((message: OutboxMessageRecord) => [
+        message.id,
+        message.exchangeId,
+        message.participantId,
+        message.kind,
+        message.status,
+        message.createdAt,
+        message.attempts,
+        message.nextAttemptAt,
+        message.claimedUntil,
+        message.lastError,
+        message.sentAt,
+      ]);
+    case 'participantLinks':
+      return columns((link: ParticipantLinkRecord) => [
+        link.tokenHash,
+        link.exchangeId,
+        link.participantId,
+        link.messageId,
+        link.createdAt,
+      ]);
     default:
       throw new Error(`unknown table ${String(table)}`);
   }
@@ -283,4 +384,6 @@ export const INSERTS: { [T in TableName]: Statement } = {
   exclusions: BULK_SQL.insertExclusions,
   assignments: BULK_SQL.insertAssignments,
   idempotencyRecords: BULK_SQL.insertIdempotencyRecords,
+  outboxMessages: BULK_SQL.insertOutboxMessages,
+  participantLinks: BULK_SQL.insertParticipantLinks,
 };

@@ -13,7 +13,7 @@ import {
 } from './migrate';
 import { openPostgresStore } from './postgres-store';
 
-const TABLES = ['assignments', 'exchanges', 'exclusions', 'idempotency_records', 'participants'];
+const TABLES = ['assignments', 'exchanges', 'exclusions', 'idempotency_records', 'outbox_messages', 'participant_links', 'participants'];
 
 let server: RunningPostgres;
 let admin: pg.Client;

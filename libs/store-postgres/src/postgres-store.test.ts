@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '@santa/services';
 import { drawInCircle, newExchangeRecord, newParticipantRecords, runStoreContract } from '@santa/domain/testing';
-import { DomainError, type DrawFunction, type ExchangeStore } from '@santa/domain';
+import { DomainError, hashSecret, newParticipantToken, type DrawFunction, type ExchangeStore } from '@santa/domain';
 import { migratePostgres } from './migrate';
 import { openPostgresStore } from './postgres-store';
 import { SQL } from './sql';
@@ -27,7 +27,7 @@ async function emptyDatabase(): Promise<void> {
   await client.connect();
   try {
     await client.query(
-      ['assignments', 'exclusions', 'participants', 'exchanges', 'idempotency_records']
+      ['participant_links', 'outbox_messages', 'assignments', 'exclusions', 'participants', 'exchanges', 'idempotency_records']
         .map((table) => `DELETE FROM ${table};`)
         .join(' '),
     );
@@ -71,6 +71,37 @@ describe('PostgreSQL store', () => {
         'already_drawn',
       ]);
       expect(await countRows('assignments')).toBe(50);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('never hands one outbox message to claims from two pools at once', async () => {
+    await emptyDatabase();
+    const [first, second] = await Promise.all([
+      openPostgresStore({ connectionString: server.url, poolSize: 3 }),
+      openPostgresStore({ connectionString: server.url, poolSize: 3 }),
+    ]);
+    try {
+      const exchange = await first.createExchange(newExchangeRecord());
+      await first.addParticipants(exchange.id, newParticipantRecords(exchange.id, 30));
+      const drawnAt = new Date(Date.UTC(2026, 11, 1)).toISOString();
+      await first.draw(exchange.id, drawnAt, drawInCircle);
+
+      const claims = await Promise.all(
+        [first, second, first, second, first, second].map((store) =>
+          store.claimOutboxMessages({
+            now: drawnAt,
+            leaseUntil: new Date(Date.UTC(2026, 11, 1, 0, 1)).toISOString(),
+            linkTokenHashes: Array.from({ length: 8 }, () => hashSecret(newParticipantToken())),
+          }),
+        ),
+      );
+
+      const ids = claims.flat().map((delivery) => delivery.message.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toHaveLength(30);
+      expect(await countRows('participant_links')).toBe(30);
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
@@ -184,6 +215,12 @@ describe('PostgreSQL store', () => {
         await store.addParticipants(exchange.id, newParticipantRecords(exchange.id, 250));
         if (index % 2 === 0) await store.draw(exchange.id, new Date().toISOString(), drawInCircle);
       }
+      // Link tokens, as the mail worker mints them for what it sends.
+      await store.claimOutboxMessages({
+        now: new Date().toISOString(),
+        leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+        linkTokenHashes: Array.from({ length: 1_000 }, () => hashSecret(newParticipantToken())),
+      });
       client = new pg.Client({ connectionString: server.url });
       await client.connect();
       await client.query(
@@ -212,6 +249,16 @@ describe('PostgreSQL store', () => {
       expect(text).toMatch(/exchanges_pkey/);
       expect(text).toMatch(/assignments_pkey/);
       expect(text).toMatch(/participants_pkey/);
+    });
+
+    it('reads GET /me through a link token, and claims due messages, through indexes only', async () => {
+      const byLink = await plan(SQL.meViewByLink.text, ['0'.repeat(64)]);
+      expect(byLink).not.toMatch(/Seq Scan/);
+      expect(byLink).toMatch(/participant_links_pkey/);
+
+      const claim = await plan(SQL.dueOutboxMessages.text, [new Date().toISOString(), 10]);
+      expect(claim).not.toMatch(/Seq Scan on outbox_messages|Sort/);
+      expect(claim).toMatch(/outbox_messages_due/);
     });
 
     it('reads the dashboard through the organizer token index', async () => {

@@ -6,6 +6,8 @@ import {
   StoreUnavailableError,
   isId,
   keyParts,
+  newId,
+  reminderWindowStart,
   rowKey,
   type BulkStore,
   normalizeEmail,
@@ -18,6 +20,12 @@ import {
   type IdempotencyRecord,
   type MeView,
   type NewExchange,
+  type OutboxClaim,
+  type OutboxCounts,
+  type OutboxDelivery,
+  type OutboxFailure,
+  type OutboxMessageRecord,
+  type ParticipantLinkRecord,
   type Participant,
   type ParticipantCursor,
   type ParticipantRecord,
@@ -35,6 +43,8 @@ import {
   rowToMeView,
   rowToParticipant,
   rowToParticipantRecord,
+  rowToDelivery,
+  type DueOutboxRow,
   type ExchangeRow,
   type ExclusionRow,
   type IdempotencyRow,
@@ -169,6 +179,24 @@ export class PostgresStore implements ExchangeStore, BulkStore {
       if (!pair) return null;
       const row = { exchangeId: pair.exchange_id, giverId: pair.giver_id, receiverId: pair.receiver_id };
       return new MissingReferenceError(table, rowKey(pairTable, row), `participant ${pair.exchange_id}/${pair.missing}`);
+    }
+    if (table === 'outboxMessages') {
+      const messages = rows as OutboxMessageRecord[];
+      const [orphan] = await tx.query<{ id: string; exchange_id: string; participant_id: string }>(
+        BULK_SQL.messageWithoutParticipant,
+        [messages.map(({ id }) => id), messages.map(({ exchangeId }) => exchangeId), messages.map(({ participantId }) => participantId)],
+      );
+      return orphan
+        ? new MissingReferenceError(table, orphan.id, `participant ${orphan.exchange_id}/${orphan.participant_id}`)
+        : null;
+    }
+    if (table === 'participantLinks') {
+      const links = rows as ParticipantLinkRecord[];
+      const [orphan] = await tx.query<{ token_hash: string; message_id: string }>(BULK_SQL.linkWithoutMessage, [
+        links.map(({ tokenHash }) => tokenHash),
+        links.map(({ messageId }) => messageId),
+      ]);
+      return orphan ? new MissingReferenceError(table, orphan.token_hash, `outbox message ${orphan.message_id}`) : null;
     }
     return null;
   }
@@ -370,7 +398,16 @@ export class PostgresStore implements ExchangeStore, BulkStore {
       if (stored?.inserted !== assignments.length) {
         throw new Error('The draw assigned somebody who is not a participant of this exchange; nothing was stored.');
       }
-      const [row] = await tx.query<ExchangeRow>(SQL.markDrawn, [exchangeId, drawnAt]);
+      const [[row]] = await Promise.all([
+        tx.query<ExchangeRow>(SQL.markDrawn, [exchangeId, drawnAt]),
+        tx.query(SQL.insertOutboxMessages, [
+          exchangeId,
+          participants.map(({ id }) => id),
+          'drawn',
+          drawnAt,
+          participants.map(() => newId()),
+        ]),
+      ]);
       if (!row) throw new Error('UPDATE ... RETURNING returned no row for a locked exchange');
       return rowToExchange(row);
     });
@@ -379,21 +416,91 @@ export class PostgresStore implements ExchangeStore, BulkStore {
   async getMeView(participantTokenHash: string): Promise<MeView | null> {
     return this.run(async () => {
       const [row] = await this.query<MeViewRow>(SQL.meView, [participantTokenHash]);
-      return row ? rowToMeView(row) : null;
+      if (row) return rowToMeView(row);
+      const [linked] = await this.query<MeViewRow>(SQL.meViewByLink, [participantTokenHash]);
+      return linked ? rowToMeView(linked) : null;
     });
+  }
+
+  /** The own token hash of the participant a link token was e-mailed to, or null. */
+  private async participantTokenOfLink(linkTokenHash: string): Promise<string | null> {
+    const [row] = await this.query<{ token_hash: string }>(SQL.participantTokenOfLink, [linkTokenHash]);
+    return row?.token_hash ?? null;
   }
 
   async updateWishlist(participantTokenHash: string, wishlist: string): Promise<ParticipantRecord | null> {
     return this.run(async () => {
-      // Lock the exchange, as every write does first, then update; sent together with
-      // BEGIN and COMMIT in one round trip, so the lock is held for no network wait.
-      const [, rows] = await this.transactionInOneTrip([
-        [SQL.lockExchangeOfParticipant, [participantTokenHash]],
-        [SQL.updateWishlist, [participantTokenHash, wishlist]],
-      ]);
-      const [row] = rows as ParticipantRow[];
-      return row ? rowToParticipantRecord(row) : null;
+      const updated = await this.updateWishlistByOwnToken(participantTokenHash, wishlist);
+      if (updated) return updated;
+      const ownHash = await this.participantTokenOfLink(participantTokenHash);
+      return ownHash === null ? null : this.updateWishlistByOwnToken(ownHash, wishlist);
     });
+  }
+
+  async queueReminders(exchangeId: string, queuedAt: string, idempotency?: IdempotencyIntent<number>): Promise<number> {
+    return this.run(async () => {
+      if (!isId(exchangeId)) throw new DomainError('not_found', 'No such exchange.');
+      return this.transaction(async (tx) => {
+        // The exchange's lock orders this with wishlist updates and other reminder requests.
+        const [exchange] = await tx.query<ExchangeRow>(SQL.lockExchange, [exchangeId]);
+        if (!exchange) throw new DomainError('not_found', 'No such exchange.');
+        const queue = async (tx: Transaction) => {
+          const recipients = await tx.query<{ id: string }>(SQL.reminderRecipients, [exchangeId, reminderWindowStart(queuedAt)]);
+          if (recipients.length > 0) {
+            await tx.query(SQL.insertOutboxMessages, [
+              exchangeId,
+              recipients.map(({ id }) => id),
+              'reminder',
+              queuedAt,
+              recipients.map(() => newId()),
+            ]);
+          }
+          return recipients.length;
+        };
+        return idempotency ? this.withIdempotency(tx, idempotency, queue) : queue(tx);
+      });
+    });
+  }
+
+  async claimOutboxMessages({ now, leaseUntil, linkTokenHashes }: OutboxClaim): Promise<OutboxDelivery[]> {
+    if (linkTokenHashes.length === 0) return [];
+    return this.run(() =>
+      this.transaction(async (tx) => {
+        const due = await tx.query<DueOutboxRow>(SQL.dueOutboxMessages, [now, linkTokenHashes.length]);
+        if (due.length === 0) return [];
+        const hashes = linkTokenHashes.slice(0, due.length);
+        await tx.query(SQL.leaseOutboxMessages, [now, leaseUntil, due.map(({ id }) => id), hashes]);
+        return due.map((row, index) => rowToDelivery(row, leaseUntil, hashes[index]));
+      }),
+    );
+  }
+
+  async completeOutboxMessage(messageId: string, sentAt: string): Promise<void> {
+    if (!isId(messageId)) return;
+    await this.run(() => this.query(SQL.completeOutboxMessage, [messageId, sentAt]));
+  }
+
+  async failOutboxMessage(messageId: string, { linkTokenHash, error, retryAt }: OutboxFailure): Promise<void> {
+    if (!isId(messageId)) return;
+    await this.run(() => this.query(SQL.failOutboxMessage, [messageId, linkTokenHash, error, retryAt]));
+  }
+
+  async countOutboxMessages(): Promise<OutboxCounts> {
+    return this.run(async () => {
+      const [row] = await this.query<OutboxCounts>(SQL.countOutboxMessages);
+      return { pending: row?.pending ?? 0, failed: row?.failed ?? 0 };
+    });
+  }
+
+  private async updateWishlistByOwnToken(participantTokenHash: string, wishlist: string): Promise<ParticipantRecord | null> {
+    // Lock the exchange, as every write does first, then update; sent together with
+    // BEGIN and COMMIT in one round trip, so the lock is held for no network wait.
+    const [, rows] = await this.transactionInOneTrip([
+      [SQL.lockExchangeOfParticipant, [participantTokenHash]],
+      [SQL.updateWishlist, [participantTokenHash, wishlist]],
+    ]);
+    const [row] = rows as ParticipantRow[];
+    return row ? rowToParticipantRecord(row) : null;
   }
 
   /** One statement on any pooled connection. */

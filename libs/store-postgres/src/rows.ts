@@ -5,6 +5,10 @@ import type {
   IdempotencyRecord,
   MeView,
   NewExchange,
+  OutboxDelivery,
+  OutboxKind,
+  OutboxMessageRecord,
+  OutboxStatus,
   Participant,
   ParticipantRecord,
 } from '@santa/domain';
@@ -152,5 +156,62 @@ export function rowToIdempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
     status: row.status,
     sealedBody: row.sealed_body,
     createdAt: row.created_at,
+  };
+}
+
+export interface OutboxMessageRow {
+  id: string;
+  exchange_id: string;
+  participant_id: string;
+  kind: OutboxKind;
+  status: OutboxStatus;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  last_error: string | null;
+  sent_at: string | null;
+}
+
+export interface DueOutboxRow extends OutboxMessageRow {
+  participant_name: string;
+  participant_email: string;
+  exchange_name: string;
+  exchange_date: string | null;
+  budget_amount: number | null;
+  budget_currency: string | null;
+}
+
+export function rowToOutboxMessage(row: OutboxMessageRow): OutboxMessageRecord {
+  return {
+    id: row.id,
+    exchangeId: row.exchange_id,
+    participantId: row.participant_id,
+    kind: row.kind,
+    status: row.status,
+    createdAt: row.created_at,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    claimedUntil: row.claimed_until,
+    lastError: row.last_error,
+    sentAt: row.sent_at,
+  };
+}
+
+/** A due row as the claim leased it: one more attempt, held until `leaseUntil`, with its link. */
+export function rowToDelivery(row: DueOutboxRow, leaseUntil: string, linkTokenHash: string): OutboxDelivery {
+  return {
+    message: { ...rowToOutboxMessage(row), attempts: row.attempts + 1, claimedUntil: leaseUntil },
+    linkTokenHash,
+    participant: { id: row.participant_id, name: row.participant_name, email: row.participant_email },
+    exchange: {
+      id: row.exchange_id,
+      name: row.exchange_name,
+      exchangeDate: row.exchange_date,
+      budget:
+        row.budget_amount === null || row.budget_currency === null
+          ? null
+          : { amount: row.budget_amount, currency: row.budget_currency },
+    },
   };
 }

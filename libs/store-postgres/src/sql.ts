@@ -19,6 +19,15 @@ function statement(name: string, text: string): Statement {
   return { name: `santa_${name}`, text: text.trim().replace(/\s+/g, ' ') };
 }
 
+const ME_VIEW_COLUMNS = `${EXCHANGE_COLUMNS},
+            p.id AS participant_id, p.name AS participant_name, p.email AS participant_email,
+            p.wishlist AS participant_wishlist, p.joined_at AS participant_joined_at,
+            p.token_hash AS participant_token_hash,
+            g.id AS giftee_id, g.name AS giftee_name, g.wishlist AS giftee_wishlist`;
+const ME_VIEW_JOINS = `JOIN exchanges e ON e.id = p.exchange_id
+       LEFT JOIN assignments a ON a.exchange_id = p.exchange_id AND a.giver_id = p.id
+       LEFT JOIN participants g ON g.exchange_id = a.exchange_id AND g.id = a.receiver_id`;
+
 export const SQL = {
   ping: statement('ping', 'SELECT 1'),
 
@@ -90,11 +99,15 @@ export const SQL = {
       ORDER BY p.joined_at, p.id LIMIT $4`,
   ),
 
-  /** Removes a participant and their exclusions and updates the counts; no row when there is no such participant. */
+  /** Removes a participant, their exclusions, messages and links, and updates the counts; no row when there is no such participant. */
   removeParticipant: statement(
     'remove_participant',
     `WITH removed AS (
        DELETE FROM participants WHERE exchange_id = $1 AND id = $2 RETURNING wishlist
+     ), dropped_messages AS (
+       DELETE FROM outbox_messages m WHERE m.exchange_id = $1 AND m.participant_id = $2 AND EXISTS (SELECT FROM removed)
+     ), dropped_links AS (
+       DELETE FROM participant_links l WHERE l.exchange_id = $1 AND l.participant_id = $2 AND EXISTS (SELECT FROM removed)
      ), dropped AS (
        DELETE FROM exclusions x
         WHERE x.exchange_id = $1 AND (x.giver_id = $2 OR x.receiver_id = $2) AND EXISTS (SELECT FROM removed)
@@ -198,16 +211,106 @@ export const SQL = {
    */
   meView: statement(
     'me_view',
-    `SELECT ${EXCHANGE_COLUMNS},
-            p.id AS participant_id, p.name AS participant_name, p.email AS participant_email,
-            p.wishlist AS participant_wishlist, p.joined_at AS participant_joined_at,
-            p.token_hash AS participant_token_hash,
-            g.id AS giftee_id, g.name AS giftee_name, g.wishlist AS giftee_wishlist
+    `SELECT ${ME_VIEW_COLUMNS}
        FROM participants p
-       JOIN exchanges e ON e.id = p.exchange_id
-       LEFT JOIN assignments a ON a.exchange_id = p.exchange_id AND a.giver_id = p.id
-       LEFT JOIN participants g ON g.exchange_id = a.exchange_id AND g.id = a.receiver_id
+       ${ME_VIEW_JOINS}
       WHERE p.token_hash = $1`,
+  ),
+
+  /** The `GET /me` read through a link token e-mailed to the participant: the fallback when meView misses. */
+  meViewByLink: statement(
+    'me_view_by_link',
+    `SELECT ${ME_VIEW_COLUMNS}
+       FROM participant_links l
+       JOIN participants p ON p.exchange_id = l.exchange_id AND p.id = l.participant_id
+       ${ME_VIEW_JOINS}
+      WHERE l.token_hash = $1`,
+  ),
+
+  /** The participant's own token hash for a link token's hash: the fallback when the primary lookup misses. */
+  participantTokenOfLink: statement(
+    'participant_token_of_link',
+    `SELECT p.token_hash FROM participant_links l
+       JOIN participants p ON p.exchange_id = l.exchange_id AND p.id = l.participant_id
+      WHERE l.token_hash = $1`,
+  ),
+
+  /** Queues one message per participant id, all due at $4; ids are UUIDv7s made by the caller. */
+  insertOutboxMessages: statement(
+    'insert_outbox_messages',
+    `INSERT INTO outbox_messages (id, exchange_id, participant_id, kind, status, created_at, attempts, next_attempt_at)
+     SELECT m.id, $1::uuid, m.participant_id, $3, 'pending', $4::timestamptz, 0, $4::timestamptz
+       FROM unnest($2::uuid[], $5::uuid[]) AS m (participant_id, id)`,
+  ),
+
+  /** Participants with an empty wishlist and no reminder queued after $2, in join order. */
+  reminderRecipients: statement(
+    'reminder_recipients',
+    `SELECT p.id FROM participants p
+      WHERE p.exchange_id = $1 AND p.wishlist = ''
+        AND NOT EXISTS (
+          SELECT FROM outbox_messages m
+           WHERE m.exchange_id = $1 AND m.participant_id = p.id AND m.created_at > $2 AND m.kind = 'reminder')
+      ORDER BY p.joined_at, p.id`,
+  ),
+
+  /**
+   * Due messages with what their e-mails say, locked for this transaction. SKIP LOCKED:
+   * a concurrent claim (another replica) takes the next ones instead of waiting for these.
+   */
+  dueOutboxMessages: statement(
+    'due_outbox_messages',
+    `SELECT m.id, m.exchange_id, m.participant_id, m.kind, m.status, m.created_at, m.attempts, m.next_attempt_at,
+            m.claimed_until, m.last_error, m.sent_at,
+            p.name AS participant_name, p.email AS participant_email,
+            e.name AS exchange_name, e.exchange_date, e.budget_amount, e.budget_currency
+       FROM outbox_messages m
+       JOIN participants p ON p.exchange_id = m.exchange_id AND p.id = m.participant_id
+       JOIN exchanges e ON e.id = m.exchange_id
+      WHERE m.status = 'pending' AND m.next_attempt_at <= $1 AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
+      ORDER BY m.next_attempt_at, m.id
+      LIMIT $2
+      FOR UPDATE OF m SKIP LOCKED`,
+  ),
+
+  /** Leases the claimed messages and stores one link hash for each. */
+  leaseOutboxMessages: statement(
+    'lease_outbox_messages',
+    `WITH leased AS (
+       UPDATE outbox_messages m SET claimed_until = $2, attempts = m.attempts + 1
+        WHERE m.id = ANY($3::uuid[])
+       RETURNING m.id, m.exchange_id, m.participant_id
+     )
+     INSERT INTO participant_links (token_hash, exchange_id, participant_id, message_id, created_at)
+     SELECT link.token_hash, leased.exchange_id, leased.participant_id, leased.id, $1::timestamptz
+       FROM unnest($3::uuid[], $4::text[]) AS link (message_id, token_hash)
+       JOIN leased ON leased.id = link.message_id`,
+  ),
+
+  completeOutboxMessage: statement(
+    'complete_outbox_message',
+    `UPDATE outbox_messages SET status = 'sent', sent_at = $2, claimed_until = NULL WHERE id = $1 AND status = 'pending'`,
+  ),
+
+  /** Records the failure and removes the attempt's link; $4 null fails the message for good. */
+  failOutboxMessage: statement(
+    'fail_outbox_message',
+    `WITH failed AS (
+       UPDATE outbox_messages m
+          SET last_error = $3, claimed_until = NULL,
+              status = CASE WHEN $4::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
+              next_attempt_at = coalesce($4::timestamptz, m.next_attempt_at)
+        WHERE m.id = $1 AND m.status = 'pending'
+       RETURNING m.id
+     )
+     DELETE FROM participant_links l USING failed WHERE l.token_hash = $2 AND l.message_id = failed.id`,
+  ),
+
+  countOutboxMessages: statement(
+    'count_outbox_messages',
+    `SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending,
+            (count(*) FILTER (WHERE status = 'failed'))::int AS failed
+       FROM outbox_messages WHERE status <> 'sent'`,
   ),
 
   idempotencyRecord: statement(

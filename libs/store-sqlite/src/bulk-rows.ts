@@ -8,11 +8,23 @@ import {
   type ExclusionRow,
   type IdempotencyRecord,
   type NewExchange,
+  type OutboxMessageRecord,
+  type ParticipantLinkRecord,
   type ParticipantRecord,
   type TableName,
   type TableRowTypes,
 } from '@santa/domain';
-import { exchangeToRow, rowToIdempotencyRecord, type ExchangeInsert, type IdempotencyRow, type ParticipantRow } from './rows';
+import {
+  exchangeToRow,
+  rowToIdempotencyRecord,
+  rowToOutboxMessage,
+  rowToParticipantLink,
+  type ExchangeInsert,
+  type IdempotencyRow,
+  type OutboxMessageRow,
+  type ParticipantLinkRow,
+  type ParticipantRow,
+} from './rows';
 
 /**
  * Whole tables in key order, and raw writes, for `BulkStore`. A page seeks with a
@@ -84,6 +96,21 @@ const SHAPES: { [T in TableName]: TableShape<T> } = {
     columns: ['key_hash', 'request_hash', 'status', 'sealed_body', 'created_at'],
     key: ['key_hash'],
     fromRow: (row: IdempotencyRow): IdempotencyRecord => rowToIdempotencyRecord(row),
+  },
+  outboxMessages: {
+    sqlTable: 'outbox_messages',
+    columns: [
+      'id', 'exchange_id', 'participant_id', 'kind', 'status', 'created_at', 'attempts', 'next_attempt_at',
+      'claimed_until', 'last_error', 'sent_at',
+    ],
+    key: ['id'],
+    fromRow: (row: OutboxMessageRow): OutboxMessageRecord => rowToOutboxMessage(row),
+  },
+  participantLinks: {
+    sqlTable: 'participant_links',
+    columns: ['token_hash', 'exchange_id', 'participant_id', 'message_id', 'created_at'],
+    key: ['token_hash'],
+    fromRow: (row: ParticipantLinkRow): ParticipantLinkRecord => rowToParticipantLink(row),
   },
 };
 
@@ -161,6 +188,20 @@ export class BulkRows {
         INSERT INTO idempotency_records (key_hash, request_hash, status, sealed_body, created_at)
         VALUES (:key_hash, :request_hash, :status, :sealed_body, :created_at)
         ON CONFLICT (key_hash) DO NOTHING`),
+      messageExists: db.prepare<[string], unknown>('SELECT 1 FROM outbox_messages WHERE id = ?'),
+      insertOutboxMessage: db.prepare<OutboxMessageRow>(`
+        INSERT INTO outbox_messages (
+          id, exchange_id, participant_id, kind, status, created_at, attempts, next_attempt_at,
+          claimed_until, last_error, sent_at
+        ) VALUES (
+          :id, :exchange_id, :participant_id, :kind, :status, :created_at, :attempts, :next_attempt_at,
+          :claimed_until, :last_error, :sent_at
+        )
+        ON CONFLICT (id) DO NOTHING`),
+      insertParticipantLink: db.prepare<ParticipantLinkRow>(`
+        INSERT INTO participant_links (token_hash, exchange_id, participant_id, message_id, created_at)
+        VALUES (:token_hash, :exchange_id, :participant_id, :message_id, :created_at)
+        ON CONFLICT (token_hash) DO NOTHING`),
       adjustCounts: db.prepare<{ id: string; participants: number; wishlists: number; exclusions: number }>(`
         UPDATE exchanges
         SET participant_count = participant_count + :participants,
@@ -249,6 +290,44 @@ export class BulkRows {
             status: record.status,
             sealed_body: record.sealedBody,
             created_at: record.createdAt,
+          }).changes;
+          break;
+        }
+        case 'outboxMessages': {
+          const message = row as OutboxMessageRecord;
+          if (this.statements.participantInExchange.get(message.participantId, message.exchangeId) === undefined) {
+            throw new MissingReferenceError(
+              table,
+              rowKey('outboxMessages', message),
+              `participant ${message.exchangeId}/${message.participantId}`,
+            );
+          }
+          written += this.statements.insertOutboxMessage.run({
+            id: message.id,
+            exchange_id: message.exchangeId,
+            participant_id: message.participantId,
+            kind: message.kind,
+            status: message.status,
+            created_at: message.createdAt,
+            attempts: message.attempts,
+            next_attempt_at: message.nextAttemptAt,
+            claimed_until: message.claimedUntil,
+            last_error: message.lastError,
+            sent_at: message.sentAt,
+          }).changes;
+          break;
+        }
+        case 'participantLinks': {
+          const link = row as ParticipantLinkRecord;
+          if (this.statements.messageExists.get(link.messageId) === undefined) {
+            throw new MissingReferenceError(table, rowKey('participantLinks', link), `outbox message ${link.messageId}`);
+          }
+          written += this.statements.insertParticipantLink.run({
+            token_hash: link.tokenHash,
+            exchange_id: link.exchangeId,
+            participant_id: link.participantId,
+            message_id: link.messageId,
+            created_at: link.createdAt,
           }).changes;
           break;
         }

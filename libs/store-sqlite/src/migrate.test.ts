@@ -35,7 +35,15 @@ describe('schema migrations', () => {
 
     const db = new Database(path);
     expect(userVersion(db)).toBe(shipped.length);
-    expect(tables(db)).toEqual(['assignments', 'exchanges', 'exclusions', 'idempotency_records', 'participants']);
+    expect(tables(db)).toEqual([
+      'assignments',
+      'exchanges',
+      'exclusions',
+      'idempotency_records',
+      'outbox_messages',
+      'participant_links',
+      'participants',
+    ]);
     expect(migrate(db, shipped)).toEqual({ from: shipped.length, to: shipped.length });
     db.close();
   });

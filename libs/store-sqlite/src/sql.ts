@@ -82,6 +82,55 @@ export const SQL = {
     LEFT JOIN participants g ON g.id = a.receiver_id
     WHERE p.token_hash = ?`,
 
+  /** The own token hash of the participant a link token was e-mailed to: the fallback when the own-token lookup misses. */
+  participantTokenOfLink: `
+    SELECT p.token_hash FROM participant_links l
+    JOIN participants p ON p.id = l.participant_id
+    WHERE l.token_hash = ?`,
+
+  insertOutboxMessage: `
+    INSERT INTO outbox_messages (id, exchange_id, participant_id, kind, status, created_at, attempts, next_attempt_at)
+    VALUES (?, ?, ?, ?, 'pending', ?, 0, ?)`,
+  /** Participants with an empty wishlist and no reminder queued after the window's start, in join order. */
+  reminderRecipients: `
+    SELECT p.id FROM participants p
+    WHERE p.exchange_id = :exchange_id AND p.wishlist = ''
+      AND NOT EXISTS (
+        SELECT 1 FROM outbox_messages m
+        WHERE m.participant_id = p.id AND m.created_at > :window_start AND m.kind = 'reminder')
+    ORDER BY p.joined_at, p.id`,
+  /** Due messages with what their e-mails say, oldest due first. */
+  dueOutboxMessages: `
+    SELECT m.id, m.exchange_id, m.participant_id, m.kind, m.status, m.created_at, m.attempts, m.next_attempt_at,
+           m.claimed_until, m.last_error, m.sent_at,
+           p.name AS participant_name, p.email AS participant_email,
+           e.name AS exchange_name, e.exchange_date, e.budget_amount, e.budget_currency
+    FROM outbox_messages m
+    JOIN participants p ON p.id = m.participant_id
+    JOIN exchanges e ON e.id = m.exchange_id
+    WHERE m.status = 'pending' AND m.next_attempt_at <= :now AND (m.claimed_until IS NULL OR m.claimed_until <= :now)
+    ORDER BY m.next_attempt_at, m.id
+    LIMIT :limit`,
+  leaseOutboxMessage: 'UPDATE outbox_messages SET claimed_until = ?, attempts = attempts + 1 WHERE id = ?',
+  insertParticipantLink: `
+    INSERT INTO participant_links (token_hash, exchange_id, participant_id, message_id, created_at)
+    VALUES (?, ?, ?, ?, ?)`,
+  completeOutboxMessage: `
+    UPDATE outbox_messages SET status = 'sent', sent_at = ?, claimed_until = NULL
+    WHERE id = ? AND status = 'pending'`,
+  /** A null :retry_at fails the message for good. */
+  failOutboxMessage: `
+    UPDATE outbox_messages
+    SET last_error = :error, claimed_until = NULL,
+        status = CASE WHEN :retry_at IS NULL THEN 'failed' ELSE 'pending' END,
+        next_attempt_at = coalesce(:retry_at, next_attempt_at)
+    WHERE id = :id AND status = 'pending'`,
+  deleteParticipantLink: 'DELETE FROM participant_links WHERE token_hash = ? AND message_id = ?',
+  countOutboxMessages: `
+    SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status = 'failed') AS failed
+    FROM outbox_messages WHERE status <> 'sent'`,
+
   idempotencyRecord: `
     SELECT key_hash, request_hash, status, sealed_body, created_at FROM idempotency_records
     WHERE key_hash = ? AND created_at >= ?`,

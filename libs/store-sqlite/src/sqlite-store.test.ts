@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreUnavailableError, TABLES, isoNow, type ExchangeStore } from '@santa/domain';
+import { StoreUnavailableError, TABLES, hashSecret, isoNow, newParticipantToken, type ExchangeStore } from '@santa/domain';
 import {
   drawInCircle,
   newExchangeRecord,
@@ -211,6 +211,13 @@ describe('query plans', () => {
     ['idempotencyRecord', ['hash', '2026-11-01T00:00:00.000Z']],
     ['idempotencyCreatedAt', ['hash']],
     ['purgeIdempotencyRecords', ['2026-11-01T00:00:00.000Z']],
+    ['participantTokenOfLink', ['hash']],
+    ['reminderRecipients', [{ exchange_id: 'id', window_start: '2026-11-01T00:00:00.000Z' }]],
+    ['dueOutboxMessages', [{ now: '2026-11-01T00:00:00.000Z', limit: 10 }]],
+    ['leaseOutboxMessage', ['2026-11-01T00:00:00.000Z', 'id']],
+    ['completeOutboxMessage', ['2026-11-01T00:00:00.000Z', 'id']],
+    ['failOutboxMessage', [{ id: 'id', error: 'e', retry_at: null }]],
+    ['deleteParticipantLink', ['hash', 'id']],
   ];
 
   it.each(lookups)('%s searches an index, never scanning a table or sorting', (name, args) => {
@@ -238,6 +245,34 @@ describe('query plans', () => {
 
 });
 
+describe('the outbox on one database file', () => {
+  it('never hands one message to claims on two connections at once', async () => {
+    const first = await databases.open();
+    const second = await databases.reopen();
+    try {
+      const { exchange } = await seedDrawable(first, 30);
+      const drawnAt = isoNow();
+      await first.draw(exchange.id, drawnAt, drawInCircle);
+
+      const claims = await Promise.all(
+        [first, second, first, second, first, second].map((store) =>
+          store.claimOutboxMessages({
+            now: drawnAt,
+            leaseUntil: new Date(Date.parse(drawnAt) + 60_000).toISOString(),
+            linkTokenHashes: Array.from({ length: 8 }, () => hashSecret(newParticipantToken())),
+          }),
+        ),
+      );
+
+      const ids = claims.flat().map((delivery) => delivery.message.id);
+      expect(ids).toHaveLength(30);
+      expect(new Set(ids).size).toBe(30);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
+
 describe('a database opened read-only', () => {
   it('is read as it is, refuses every write, and is left byte for byte unchanged', async () => {
     const writer = await databases.open();
@@ -247,7 +282,7 @@ describe('a database opened read-only', () => {
 
     const reader = openSqliteStore({ path: databases.path, readOnly: true });
     try {
-      expect(await reader.dataVersion()).toBe('sqlite/1');
+      expect(await reader.dataVersion()).toBe('sqlite/2');
       expect(await reader.countRows('participants')).toBe(5);
       expect((await reader.getMeView(participants[0].tokenHash))?.exchange.participantCount).toBe(5);
       await expect(reader.writeRows('participants', newParticipantRecords(exchange.id, 1))).rejects.toThrow(/readonly/i);

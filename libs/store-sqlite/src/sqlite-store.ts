@@ -5,7 +5,10 @@ import {
   DomainError,
   LIMITS,
   StoreUnavailableError,
+  isId,
+  newId,
   normalizeEmail,
+  reminderWindowStart,
   type BulkStore,
   type DrawFunction,
   type ExchangeRecord,
@@ -16,6 +19,11 @@ import {
   type IdempotencyRecord,
   type MeView,
   type NewExchange,
+  type OutboxClaim,
+  type OutboxCounts,
+  type OutboxDelivery,
+  type OutboxFailure,
+  type OutboxKind,
   type Participant,
   type ParticipantCursor,
   type ParticipantRecord,
@@ -30,7 +38,9 @@ import {
   rowToIdempotencyRecord,
   rowToMeView,
   rowToParticipant,
+  rowToDelivery,
   rowToParticipantRecord,
+  type DueOutboxRow,
   type ExchangeInsert,
   type ExchangeRow,
   type IdempotencyRow,
@@ -150,6 +160,16 @@ export class SqliteStore implements ExchangeStore, BulkStore {
       idempotencyCreatedAt: prepare<[string], { created_at: string }>(SQL.idempotencyCreatedAt),
       upsertIdempotencyRecord: prepare<IdempotencyRow>(SQL.upsertIdempotencyRecord),
       purgeIdempotencyRecords: prepare<[string]>(SQL.purgeIdempotencyRecords),
+      participantTokenOfLink: prepare<[string], { token_hash: string }>(SQL.participantTokenOfLink),
+      insertOutboxMessage: prepare<[string, string, string, OutboxKind, string, string]>(SQL.insertOutboxMessage),
+      reminderRecipients: prepare<{ exchange_id: string; window_start: string }, { id: string }>(SQL.reminderRecipients),
+      dueOutboxMessages: prepare<{ now: string; limit: number }, DueOutboxRow>(SQL.dueOutboxMessages),
+      leaseOutboxMessage: prepare<[string, string]>(SQL.leaseOutboxMessage),
+      insertParticipantLink: prepare<[string, string, string, string, string]>(SQL.insertParticipantLink),
+      completeOutboxMessage: prepare<[string, string]>(SQL.completeOutboxMessage),
+      failOutboxMessage: prepare<{ id: string; error: string; retry_at: string | null }>(SQL.failOutboxMessage),
+      deleteParticipantLink: prepare<[string, string]>(SQL.deleteParticipantLink),
+      countOutboxMessages: prepare<[], OutboxCounts>(SQL.countOutboxMessages),
     };
     this.transaction = db.transaction((work: () => unknown) => work());
   }
@@ -337,14 +357,17 @@ export class SqliteStore implements ExchangeStore, BulkStore {
     // process or another) can slip in between what the draw read and what it writes.
     return this.write(idempotency, () => {
       const exchange = this.openExchange(exchangeId);
+      const participants = this.statements.drawParticipants.all(exchangeId);
       const assignments = compute({
-        participants: this.statements.drawParticipants.all(exchangeId),
+        participants,
         exclusions: this.readExclusions(exchangeId),
         rules: { singleCycle: exchange.single_cycle === 1 },
       });
       for (const assignment of assignments) {
         this.statements.insertAssignment.run(assignment.giverId, assignment.receiverId, exchangeId);
       }
+      // The e-mails with the private links go out only if the draw commits.
+      this.queueMessages(exchangeId, participants, 'drawn', drawnAt);
       const row = this.statements.markDrawn.get(drawnAt, exchangeId);
       if (!row) throw new Error('UPDATE ... RETURNING returned no row');
       return rowToExchange(row);
@@ -353,14 +376,23 @@ export class SqliteStore implements ExchangeStore, BulkStore {
 
   async getMeView(participantTokenHash: string): Promise<MeView | null> {
     return this.run(() => {
-      const row = this.statements.meView.get(participantTokenHash);
+      const row = this.statements.meView.get(participantTokenHash) ?? this.meViewByLink(participantTokenHash);
       return row ? rowToMeView(row) : null;
     });
   }
 
+  /** The view of the participant a link token was e-mailed to: read only after the own-token lookup missed. */
+  private meViewByLink(linkTokenHash: string): MeViewRow | undefined {
+    const own = this.statements.participantTokenOfLink.get(linkTokenHash);
+    return own && this.statements.meView.get(own.token_hash);
+  }
+
   async updateWishlist(participantTokenHash: string, wishlist: string): Promise<ParticipantRecord | null> {
     return this.write(undefined, () => {
-      const before = this.statements.participantByToken.get(participantTokenHash);
+      const own = this.statements.participantTokenOfLink;
+      const before =
+        this.statements.participantByToken.get(participantTokenHash) ??
+        this.statements.participantByToken.get(own.get(participantTokenHash)?.token_hash ?? '');
       if (!before) return null;
       const row = this.statements.updateWishlist.get(wishlist, before.id);
       if (!row) throw new Error('UPDATE ... RETURNING returned no row');
@@ -370,6 +402,62 @@ export class SqliteStore implements ExchangeStore, BulkStore {
       }
       return rowToParticipantRecord(row);
     });
+  }
+
+  async queueReminders(exchangeId: string, queuedAt: string, idempotency?: IdempotencyIntent<number>): Promise<number> {
+    return this.write(idempotency, () => {
+      // Open and drawn exchanges alike; the write lock orders this with wishlist updates.
+      if (!isId(exchangeId) || !this.statements.exchangeState.get(exchangeId)) {
+        throw new DomainError('not_found', 'No such exchange.');
+      }
+      const recipients = this.statements.reminderRecipients.all({
+        exchange_id: exchangeId,
+        window_start: reminderWindowStart(queuedAt),
+      });
+      this.queueMessages(exchangeId, recipients, 'reminder', queuedAt);
+      return recipients.length;
+    });
+  }
+
+  async claimOutboxMessages({ now, leaseUntil, linkTokenHashes }: OutboxClaim): Promise<OutboxDelivery[]> {
+    if (linkTokenHashes.length === 0) return [];
+    // IMMEDIATE: the claim holds the database's one write lock from its read to its
+    // commit, so a claim on another connection, in this process or another, waits and
+    // then finds these messages leased.
+    return this.write(undefined, () => {
+      const due = this.statements.dueOutboxMessages.all({ now, limit: linkTokenHashes.length });
+      return due.map((row, index) => {
+        const linkTokenHash = linkTokenHashes[index];
+        this.statements.leaseOutboxMessage.run(leaseUntil, row.id);
+        this.statements.insertParticipantLink.run(linkTokenHash, row.exchange_id, row.participant_id, row.id, now);
+        return rowToDelivery(row, leaseUntil, linkTokenHash);
+      });
+    });
+  }
+
+  async completeOutboxMessage(messageId: string, sentAt: string): Promise<void> {
+    await this.write(undefined, () => {
+      this.statements.completeOutboxMessage.run(sentAt, messageId);
+    });
+  }
+
+  async failOutboxMessage(messageId: string, { linkTokenHash, error, retryAt }: OutboxFailure): Promise<void> {
+    await this.write(undefined, () => {
+      const failed = this.statements.failOutboxMessage.run({ id: messageId, error, retry_at: retryAt }).changes;
+      if (failed > 0) this.statements.deleteParticipantLink.run(linkTokenHash, messageId);
+    });
+  }
+
+  async countOutboxMessages(): Promise<OutboxCounts> {
+    return this.run(() => {
+      const row = this.statements.countOutboxMessages.get();
+      return { pending: row?.pending ?? 0, failed: row?.failed ?? 0 };
+    });
+  }
+
+  /** Queues one pending message per participant, due at once; called inside the write's transaction. */
+  private queueMessages(exchangeId: string, participants: ReadonlyArray<{ id: string }>, kind: OutboxKind, at: string): void {
+    for (const { id } of participants) this.statements.insertOutboxMessage.run(newId(), exchangeId, id, kind, at, at);
   }
 
   /** Runs a read, turning driver failures the client cannot help into StoreUnavailableError. */

@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
-import { createApp, instrumentStore, readConfig, serve, serverEnv } from '@santa/http';
+import { createApp, createOutboxMetrics, instrumentStore, mailEnv, readConfig, serve, serverEnv } from '@santa/http';
+import { startOutboxWorker, type OutboxWorker } from '@santa/mail';
 import { openSqliteStore } from '@santa/store-sqlite';
 
 const config = readConfig({
   ...serverEnv,
+  ...mailEnv,
   DATA_DIR: z.string().min(1).default('data/02-sqlite'),
 });
 const logger = pino({ level: config.LOG_LEVEL }, pino.destination(2));
@@ -20,12 +22,28 @@ const registry = new Registry();
 mkdirSync(config.DATA_DIR, { recursive: true });
 const store = instrumentStore(openSqliteStore({ path: join(config.DATA_DIR, 'santa.sqlite') }), registry);
 
-const app = createApp({ store, logger, registry, stageName: '02-sqlite' });
+// Sends the outbox (e-mails after a draw, reminders) when SMTP is configured.
+let outbox: OutboxWorker | undefined;
+const app = createApp({ store, logger, registry, stageName: '02-sqlite', onMessagesQueued: () => outbox?.wake() });
 const { url } = await serve(app, {
   host: config.HOST,
   port: config.PORT,
   logger,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  onShutdown: () => store.close(),
+  onShutdown: async () => {
+    await outbox?.stop();
+    await store.close();
+  },
 });
+if (config.SMTP_URL !== undefined) {
+  outbox = startOutboxWorker({
+    store,
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    publicUrl: config.PUBLIC_URL ?? url,
+    concurrency: config.MAIL_CONCURRENCY,
+    logger,
+    metrics: createOutboxMetrics(registry, store),
+  });
+}
 process.stdout.write(`ready ${url}\n`);

@@ -5,11 +5,13 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
-import { createApp, instrumentStore, readConfig, serve, serverEnv } from '@santa/http';
+import { createApp, createOutboxMetrics, instrumentStore, mailEnv, readConfig, serve, serverEnv } from '@santa/http';
+import { startOutboxWorker, type OutboxWorker } from '@santa/mail';
 import { openPostgresStore } from '@santa/store-postgres';
 
 const config = readConfig({
   ...serverEnv,
+  ...mailEnv,
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   PG_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
@@ -27,12 +29,28 @@ const store = instrumentStore(
   registry,
 );
 
-const app = createApp({ store, logger, registry, stageName: '03-postgres' });
+// Sends the outbox (e-mails after a draw, reminders) when SMTP is configured.
+let outbox: OutboxWorker | undefined;
+const app = createApp({ store, logger, registry, stageName: '03-postgres', onMessagesQueued: () => outbox?.wake() });
 const { url } = await serve(app, {
   host: config.HOST,
   port: config.PORT,
   logger,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  onShutdown: () => store.close(),
+  onShutdown: async () => {
+    await outbox?.stop();
+    await store.close();
+  },
 });
+if (config.SMTP_URL !== undefined) {
+  outbox = startOutboxWorker({
+    store,
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    publicUrl: config.PUBLIC_URL ?? url,
+    concurrency: config.MAIL_CONCURRENCY,
+    logger,
+    metrics: createOutboxMetrics(registry, store),
+  });
+}
 process.stdout.write(`ready ${url}\n`);

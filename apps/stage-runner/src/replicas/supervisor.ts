@@ -148,7 +148,9 @@ async function start(): Promise<void> {
   for (const line of services.description) log(line);
   if (stopRequested) return void (await shutdown(0));
 
-  launch.env = { ...process.env, ...services.env, DATA_DIR: dataDir };
+  // E-mailed links should lead through nginx rather than to the replica that sent them.
+  const publicUrl = process.env.PUBLIC_URL || (config.port !== 0 ? `http://${config.host}:${config.port}` : undefined);
+  launch.env = { ...process.env, ...services.env, DATA_DIR: dataDir, ...(publicUrl !== undefined && { PUBLIC_URL: publicUrl }) };
   for (let i = 0; i < config.replicas; i++) replicas.push(new Replica(await replicaPort(), launch));
   const started = await Promise.allSettled(replicas.map((replica) => replica.start()));
   const failed = started.find((result) => result.status === 'rejected');

@@ -11,6 +11,7 @@ import {
 } from '../bulk';
 import { isoNow, newId } from '../ids';
 import type { NewExchange, ParticipantRecord } from '../model';
+import type { OutboxKind, OutboxMessageRecord, ParticipantLinkRecord } from '../outbox';
 import type { ExchangeStore, IdempotencyRecord } from '../port';
 import { hashSecret } from '../secrets';
 import { drawInCircle, newExchangeRecord, newIdempotencyIntent, newParticipantRecord, newParticipantRecords } from './builders';
@@ -70,12 +71,42 @@ function sampleTables(): Tables {
     sealedBody: JSON.stringify({ answer: index, text: 'a, "b"\nc' }),
     createdAt: at(1_000 + index),
   }));
+  const message = (participant: ParticipantRecord, kind: OutboxKind, fields: Partial<OutboxMessageRecord> = {}) => ({
+    id: newId(),
+    exchangeId: participant.exchangeId,
+    participantId: participant.id,
+    kind,
+    status: 'pending' as const,
+    createdAt: at(60_000),
+    attempts: 0,
+    nextAttemptAt: at(60_000),
+    claimedUntil: null,
+    lastError: null,
+    sentAt: null,
+    ...fields,
+  });
+  const outboxMessages: OutboxMessageRecord[] = [
+    message(a, 'drawn', { status: 'sent', attempts: 1, sentAt: at(61_000) }),
+    message(b, 'drawn', { attempts: 2, nextAttemptAt: at(70_000), lastError: 'connection refused, "twice"\nretrying' }),
+    message(c, 'drawn', { attempts: 1, claimedUntil: at(90_000) }),
+    message(d, 'reminder', { status: 'failed', attempts: 8, createdAt: at(5_000), nextAttemptAt: at(9_000), lastError: '550' }),
+    message(e, 'reminder', { createdAt: at(5_000), nextAttemptAt: at(5_000) }),
+  ];
+  const participantLinks: ParticipantLinkRecord[] = [outboxMessages[0], outboxMessages[2]].map((sent) => ({
+    tokenHash: hashSecret(`link ${newId()}`),
+    exchangeId: sent.exchangeId,
+    participantId: sent.participantId,
+    messageId: sent.id,
+    createdAt: at(60_500),
+  }));
   return {
     exchanges: [drawn, undrawn, empty],
     participants: [...drawnParticipants, ...openParticipants],
     exclusions,
     assignments,
     idempotencyRecords,
+    outboxMessages,
+    participantLinks,
   };
 }
 
@@ -308,6 +339,18 @@ export function runBulkContract(name: string, factory: BulkStoreFactory): void {
         'assignments',
         rowKey('assignments', elsewhere),
       );
+      const misaddressed: OutboxMessageRecord = { ...tables.outboxMessages[0], id: newId(), exchangeId: undrawn.id };
+      await expectMissingReference(
+        store.writeRows('outboxMessages', [misaddressed]),
+        'outboxMessages',
+        rowKey('outboxMessages', misaddressed),
+      );
+      const unsent: ParticipantLinkRecord = { ...tables.participantLinks[0], tokenHash: hashSecret(newId()), messageId: newId() };
+      await expectMissingReference(
+        store.writeRows('participantLinks', [unsent]),
+        'participantLinks',
+        rowKey('participantLinks', unsent),
+      );
 
       expect(await readTables(store)).toEqual(before);
     });
@@ -362,6 +405,11 @@ export function runBulkContract(name: string, factory: BulkStoreFactory): void {
         giftee: null,
       });
       expect(await store.getExchangeByOrganizerTokenHash(undrawn.organizerTokenHash)).toMatchObject({ id: undrawn.id });
+      for (const link of tables.participantLinks) {
+        const owner = tables.participants.find((participant) => participant.id === link.participantId);
+        expect(await store.getMeView(link.tokenHash)).toEqual(await store.getMeView(owner?.tokenHash ?? ''));
+      }
+      expect(await store.countOutboxMessages()).toEqual({ pending: 3, failed: 1 });
     });
 
     it('answers the idempotency records it wrote', async () => {
@@ -392,10 +440,20 @@ export function runBulkContract(name: string, factory: BulkStoreFactory): void {
       await source.updateWishlist(joined[4].tokenHash, 'Socks');
       const waiting = await source.createExchange(newExchangeRecord());
       await source.addParticipants(waiting.id, newParticipantRecords(waiting.id, 2));
+      await source.queueReminders(waiting.id, at(4));
+      const [sent, failed] = await source.claimOutboxMessages({
+        now: at(5),
+        leaseUntil: at(30_000),
+        linkTokenHashes: [hashSecret(`link ${newId()}`), hashSecret(`link ${newId()}`), hashSecret(`link ${newId()}`)],
+      });
+      await source.completeOutboxMessage(sent.message.id, at(6));
+      await source.failOutboxMessage(failed.message.id, { linkTokenHash: failed.linkTokenHash, error: 'timeout', retryAt: at(60_000) });
 
       const rows = await readTables(source);
       expect(rows.assignments).toHaveLength(5);
       expect(rows.idempotencyRecords).toHaveLength(2);
+      expect(rows.outboxMessages).toHaveLength(7);
+      expect(rows.participantLinks).toHaveLength(2);
       const target = await open();
       for (const table of TABLES) await target.writeRows(table, rows[table]);
 
@@ -415,6 +473,10 @@ export function runBulkContract(name: string, factory: BulkStoreFactory): void {
       for (const record of rows.idempotencyRecords) {
         expect(await target.getIdempotencyRecord(record.keyHash, record.createdAt)).toEqual(record);
       }
+      for (const link of rows.participantLinks) {
+        expect(await target.getMeView(link.tokenHash)).toEqual(await source.getMeView(link.tokenHash));
+      }
+      expect(await target.countOutboxMessages()).toEqual(await source.countOutboxMessages());
     });
   });
 }

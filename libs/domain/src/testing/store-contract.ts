@@ -8,6 +8,7 @@ import { idempotencyContract } from './contract/idempotency';
 import { isolationContract } from './contract/isolation';
 import { lifecycleContract } from './contract/lifecycle';
 import { meContract } from './contract/me';
+import { outboxContract } from './contract/outbox';
 import { participantContract } from './contract/participants';
 import type { ContractContext } from './contract/support';
 
@@ -70,5 +71,6 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     concurrencyContract(context);
     isolationContract(context);
     lifecycleContract(context);
+    outboxContract(context);
   });
 }

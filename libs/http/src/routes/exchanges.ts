@@ -60,9 +60,11 @@ export function exchangeRoutes(context: RouteContext): Record<'create' | 'read' 
       const { exchange, tokenHash } = await authorizeOrganizer(store, req, param(req, 'id'));
       const body = await readOptionalJsonBody(req);
       await respondIdempotently(context, req, res, { credentialHash: tokenHash, body }, {
-        write(intent) {
+        async write(intent) {
           if (body !== null) parseInput(drawSchema, parseJson(body));
-          return store.draw(exchange.id, isoNow(clock), context.draw, intent);
+          const drawn = await store.draw(exchange.id, isoNow(clock), context.draw, intent);
+          context.onMessagesQueued?.();
+          return drawn;
         },
         render: (drawn: ExchangeRecord) => ({ status: 200, body: { exchange: toExchange(drawn) } }),
       });
