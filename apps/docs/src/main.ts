@@ -36,8 +36,10 @@ if (values.help) {
   );
   process.exit(stale.length === 0 ? 0 : 1);
 } else {
+  // Every file that can be rendered is written, so one bad block does not hold back the rest.
   const results = new Results(repoRoot);
   let changed = 0;
+  let failed = 0;
   for (const file of docFiles()) {
     const before = readFileSync(join(repoRoot, file), 'utf8');
     let after;
@@ -45,7 +47,8 @@ if (values.help) {
       after = regenerate(repoRoot, file, results);
     } catch (error) {
       process.stderr.write(`${(error as Error).message}\n`);
-      process.exit(1);
+      failed += 1;
+      continue;
     }
     if (after !== before) {
       writeFileSync(join(repoRoot, file), after);
@@ -53,5 +56,6 @@ if (values.help) {
       changed += 1;
     }
   }
-  process.stderr.write(`docs: ${changed} file(s) rewritten\n`);
+  process.stderr.write(`docs: ${changed} file(s) rewritten${failed > 0 ? `; ${failed} file(s) left as they were, see above` : ''}\n`);
+  process.exitCode = failed > 0 ? 1 : 0;
 }

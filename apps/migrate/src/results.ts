@@ -83,22 +83,24 @@ export function renderMarkdown(results: BenchmarkResults): string {
     'second of the copy alone; verifying is timed apart.',
   ];
   for (const run of results.runs) {
-    const total = TABLES.reduce((sum, table) => sum + run.rows[table], 0);
+    // The tables the run had: a result measured before a table existed has no figures for it.
+    const tables = TABLES.filter((table) => (run.rows as Partial<Record<TableName, number>>)[table] !== undefined);
+    const total = tables.reduce((sum, table) => sum + run.rows[table], 0);
     lines.push(
       '',
       `## ${formatCount(run.participants)} participants`,
       '',
-      `Rows: ${TABLES.map((table) => `${formatCount(run.rows[table])} ${TABLE_TITLES[table]}`).join(', ')} ` +
+      `Rows: ${tables.map((table) => `${formatCount(run.rows[table])} ${TABLE_TITLES[table]}`).join(', ')} ` +
         `(${formatCount(total)} in all). Generated into 01-csv in ${formatSeconds(run.generate.seconds)} s ` +
         `(${perSecond(run.generate.rowsPerSecond)} rows/s). On disk: 01-csv ${megabytes(run.bytes.csv)}, ` +
         `02-sqlite ${megabytes(run.bytes.sqlite)}.`,
       '',
-      `| hop | copy (s) | rows/s | ${TABLES.map((table) => `${TABLE_TITLES[table]} rows/s`).join(' | ')} | verify (s) | draws checked (s) |`,
-      `|---|---:|---:|${TABLES.map(() => '---:').join('|')}|---:|---:|`,
+      `| hop | copy (s) | rows/s | ${tables.map((table) => `${TABLE_TITLES[table]} rows/s`).join(' | ')} | verify (s) | draws checked (s) |`,
+      `|---|---:|---:|${tables.map(() => '---:').join('|')}|---:|---:|`,
       ...run.hops.map(
         (hop) =>
           `| ${hop.from} → ${hop.to} | ${formatSeconds(hop.copy.seconds)} | ${perSecond(hop.copy.rowsPerSecond)} | ` +
-          `${TABLES.map((table) => perSecond(hop.tables[table].rowsPerSecond)).join(' | ')} | ` +
+          `${tables.map((table) => perSecond(hop.tables[table].rowsPerSecond)).join(' | ')} | ` +
           `${formatSeconds(hop.verifySeconds)} | ${formatSeconds(hop.auditSeconds)} |`,
       ),
       '',
