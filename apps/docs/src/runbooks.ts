@@ -48,6 +48,17 @@ export const RUNBOOKS: readonly Runbook[] = [
     ],
   },
   {
+    name: 'serve-with-email',
+    needsDatabase: false,
+    steps: [
+      {
+        say: 'serve stage 02 with e-mail on: the outbox worker sends through this SMTP server (MAIL_FROM and PUBLIC_URL have defaults)',
+        command: 'SMTP_URL=smtp://127.0.0.1:2525 npm run stage -- 02-sqlite --port 3000 --data data/02-sqlite-mail',
+        serves: true,
+      },
+    ],
+  },
+  {
     name: '01-csv-to-02-sqlite',
     needsDatabase: false,
     steps: [
