@@ -29,12 +29,18 @@ function sameComparison(first: ComparisonResult, second: ComparisonResult): stri
   return pick(first) === pick(second) ? null : `the runs differ in their settings:\n  ${pick(first)}\n  ${pick(second)}`;
 }
 
+/**
+ * Spreads are widened by this share: a fixed-rate run's req/s ratio is 1.00× in every
+ * round, give or take a request, so a spread of zero width would call 0.999× and 1.001× a disagreement.
+ */
+export const RESOLUTION = 0.01;
+
 export function compareRuns(first: ComparisonResult, second: ComparisonResult): RatioAgreement[] {
   const mismatch = sameComparison(first, second);
   if (mismatch) throw new Error(mismatch);
   const a = summarize(first);
   const b = summarize(second);
-  const within = (value: number, range: Spread) => value >= range.min && value <= range.max;
+  const within = (value: number, range: Spread) => value >= range.min * (1 - RESOLUTION) && value <= range.max * (1 + RESOLUTION);
   return a.ratios.flatMap((ratioA) => {
     const ratioB = b.ratios.find((candidate) => candidate.target === ratioA.target && candidate.baseline === ratioA.baseline);
     if (!ratioB) return [];
@@ -62,7 +68,7 @@ export function renderAgreementMarkdown(first: ComparisonResult, second: Compari
     `<!-- Generated from ${first.name}.json and ${second.name}.json by apps/compare (agreement.ts): edit the code, not this file. -->`,
     '',
     `The same comparison run twice: [${first.name}](${first.name}.md) (${first.startedAt}) and [${second.name}](${second.name}.md) (${second.startedAt}). ` +
-      'Two runs agree on a ratio when each run\'s median lies within the other run\'s spread over its rounds (min to max). ' +
+      `Two runs agree on a ratio when each run's median lies within the other run's spread over its rounds (min to max, widened by ${RESOLUTION * 100}% either way). ` +
       (disagreeing.length === 0
         ? `They agree on all ${agreements.length} ratios.`
         : `They disagree on ${disagreeing.length} of ${agreements.length}: ${disagreeing.map((one) => `${one.measure} of ${one.target} over ${one.baseline}`).join(', ')}.`),

@@ -241,6 +241,13 @@ describe('the agreement of two runs', () => {
     expect(markdown).toContain('| p95, B / A | 0.50× (0.33×–1.00×) | 3.00× (3.00×–3.00×) | **no** |');
   });
 
+  it('takes a ratio that is the same in every round, give or take a request, as agreeing', () => {
+    const withRps = (rps: number) => (one: RunRecord) => (one.target === 'B' ? { ...one, measured: { ...one.measured, rps } } : one);
+    const first = comparison({ runs: comparison().runs.map(withRps(199.9)) });
+    const second = comparison({ runs: comparison().runs.map(withRps(200.1)) });
+    expect(compareRuns(first, second).find((one) => one.measure === 'req/s')?.agree).toBe(true);
+  });
+
   it('refuses two runs of different comparisons', () => {
     const other = comparison({ settings: { ...comparison().settings, participants: 1_000 } });
     expect(() => compareRuns(comparison(), other)).toThrow(/differ in their settings/);

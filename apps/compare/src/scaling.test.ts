@@ -42,6 +42,13 @@ describe('scalingModels', () => {
     expect(replicas?.projections[3]?.rps).toBeCloseTo(16_000 * (900 / (2000 / 1.3)));
   });
 
+  it('never scales a projection up when a target served past its bound here', () => {
+    const [model] = scalingModels([target('ceiling', 5000, { app: 0.2, k6: 0.3 })], 2);
+    // Bound here: min(2000 / 0.5, 1000 / 0.2) = 4,000; 5,000 measured.
+    expect(model?.efficiency).toBeCloseTo(1.25);
+    expect(model?.projections[0]?.rps).toBeCloseTo(5000);
+  });
+
   it('leaves out targets without a capacity or CPU figures', () => {
     expect(scalingModels([target('ceiling', null, { app: 0.2, k6: 0.3 }), target('x', 100, { k6: 0.3 })], 2)).toEqual([]);
   });

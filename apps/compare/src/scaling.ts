@@ -13,7 +13,7 @@ import type { TargetSummary } from './report';
  * - Redis runs commands on one thread: at most `1000 / redisMs`.
  * - Latency targets are met below full use of the CPU: the bound is scaled by the
  *   share of its own bound the target reached on this machine (`efficiency`), where
- *   k6 shared the cores too.
+ *   k6 shared the cores too; never by more than 1, since no target serves past its bound.
  */
 export interface ScalingModel {
   target: string;
@@ -27,7 +27,7 @@ export interface ScalingModel {
   /** This machine's bound with k6 sharing the cores: cores × 1000 / (serverMs + k6Ms), or one event loop's. */
   boundHere: number;
   measured: number;
-  /** measured / boundHere. */
+  /** measured / boundHere. Above 1 when the CPU per request at the capacity step was below the ramp's average. */
   efficiency: number;
   projections: Array<{ cores: number; rps: number; limit: ScalingLimit }>;
 }
@@ -72,7 +72,7 @@ export function scalingModels(targets: readonly TargetSummary[], cores: number):
         efficiency,
         projections: PROJECTED_CORES.map((projected) => {
           const { rps, limit } = bound(projected, serverMs, app, redis, replicated);
-          return { cores: projected, rps: rps * efficiency, limit };
+          return { cores: projected, rps: rps * Math.min(1, efficiency), limit };
         }),
       },
     ];
