@@ -28,7 +28,7 @@ function attribute(block: Block, name: string): string {
 export function citedFiles(block: Block, results: Results): string[] {
   if (block.kind === 'interface') return [block.attributes.file ?? ''];
   if (block.kind === 'dependency-rules' || block.kind === 'dependency-graph') return [BOUNDARIES_FILE];
-  if (block.kind === 'comparisons') return results.comparisonsNamed(block.attributes.prefix ?? '');
+  if (block.kind === 'comparisons') return comparisonsOf(block, results);
   if (block.kind === 'results-index') return results.all();
   if (block.kind === 'stage-profile') {
     const found = results.profileOf(block.attributes.target ?? '', block.attributes.scenario ?? 'reveal');
@@ -43,11 +43,19 @@ export function citedFiles(block: Block, results: Results): string[] {
  * and its summary: new runs of a series (one more replica, say) appear on the next
  * `npm run docs` without a change to the page.
  */
+/** The comparisons a series block names: by `prefix` of the file name, or those `involving` every listed target. */
+function comparisonsOf(block: Block, results: Results): string[] {
+  if (block.attributes.involving !== undefined) return results.comparisonsInvolving(block.attributes.involving.split(','));
+  return results.comparisonsNamed(block.attributes.prefix ?? '');
+}
+
 function renderComparisons(block: Block, context: RenderContext): string {
   const { results, file } = context;
-  const prefix = attribute(block, 'prefix');
-  const found = results.comparisonsNamed(prefix);
-  if (found.length === 0) throw new MissingResultError(`no comparison under ${RESULTS_DIR} is named ${prefix}*`);
+  const found = comparisonsOf(block, results);
+  if (found.length === 0) {
+    const wanted = block.attributes.involving !== undefined ? `involves ${block.attributes.involving}` : `is named ${attribute(block, 'prefix')}*`;
+    throw new MissingResultError(`no comparison under ${RESULTS_DIR} ${wanted}`);
+  }
   return found
     .map((source) => {
       const summary = rebaseLinks(section(renderComparisonMarkdown(results.comparison(source)), 'summary'), posix.dirname(source), file);

@@ -66,6 +66,19 @@ export class Results {
   }
 
   /**
+   * The comparison results whose targets include each of `targets`, by path, sorted; a
+   * stage of replicas matches with any count (`05-replicas` matches `05-replicas:3`).
+   */
+  comparisonsInvolving(targets: readonly string[]): string[] {
+    return this.all().filter((path) => {
+      const value = this.json(path) as { schema?: unknown; settings?: { targets?: string[] } };
+      if (value.schema !== 'santa-compare/1') return false;
+      const stages = (value.settings?.targets ?? []).map((target) => target.split(':')[0]);
+      return targets.every((target) => stages.includes(target));
+    });
+  }
+
+  /**
    * The CPU profile of a target under a scenario, if one has been recorded: the file
    * `profile-<target>-<scenario>-<participants>.json` with the most participants.
    */
