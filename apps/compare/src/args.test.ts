@@ -37,6 +37,11 @@ describe('compare arguments', () => {
     });
   });
 
+  it('measures one target alone, as the ladder\'s growth series does for the CSV stage', () => {
+    const alone = parse('01-csv --participants 1000 --rounds 2');
+    expect(alone.kind === 'compare' && alone.options).toMatchObject({ targets: ['01-csv'], rate: 5, name: '01-csv-reveal-1000' });
+  });
+
   it('takes a replica count after a stage and names the files without the colon', () => {
     const replicas = parse('02-sqlite:2 03-postgres:3 --scenario dashboard');
     expect(replicas.kind === 'compare' && replicas.options).toMatchObject({
@@ -60,7 +65,7 @@ describe('compare arguments', () => {
   });
 
   it.each([
-    ['02-sqlite', /at least two targets/],
+    ['', /at least one target/],
     ['02-sqlite 09-nothing', /unknown target "09-nothing"/],
     ['02-sqlite 02-sqlite', /once/],
     ['02-sqlite 03-postgres --scenario sleep', /--scenario must be one of/],

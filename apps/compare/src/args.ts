@@ -58,7 +58,7 @@ export interface CompareOptions {
 
 export type CompareCommand = { kind: 'compare'; options: CompareOptions } | { kind: 'render'; file: string } | { kind: 'help' };
 
-export const COMPARE_USAGE = `usage: npm run compare -- <A> <B> [<C> ...] [options]
+export const COMPARE_USAGE = `usage: npm run compare -- <A> [<B> ...] [options]
        npm run compare -- --render docs/results/<name>.json
 
 targets: the stages (01-csv, 02-sqlite, 03-postgres, 04-redis-cache, ...), ceiling, bare-node;
@@ -169,7 +169,9 @@ export function parseCompareArgs(argv: readonly string[], knownTargets: readonly
     if (positionals.length > 0) throw new UsageError('--render takes a result file and no targets');
     return { kind: 'render', file: values.render };
   }
-  if (positionals.length < 2) throw new UsageError('name at least two targets to compare');
+  // One target is a measurement without ratios: the ladder's growth series runs the CSV
+  // stage alone at its own rate, and its result files must be reproducible as recorded.
+  if (positionals.length < 1) throw new UsageError('name at least one target (two or more to compare them)');
   for (const target of positionals) checkTargetName(target, knownTargets);
   if (new Set(positionals).size !== positionals.length) throw new UsageError('each target may appear once');
 

@@ -1,5 +1,5 @@
 /**
- * `npm run compare -- <A> <B> [options]`: the same dataset in both, fresh processes,
+ * `npm run compare -- <A> [<B> ...] [options]`: the same dataset in every target, fresh processes,
  * warm-up, rounds alternating A B A B, and the JSON, Markdown and SVG under
  * docs/results/. `npm run compare -- --render <file>.json` rebuilds the Markdown and
  * the SVG from a result file. See apps/compare/README.md.
