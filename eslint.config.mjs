@@ -23,6 +23,9 @@ export default [
     rules: {
       '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A composition root declares what its callbacks read before it can assign it
+      // (the outbox worker needs the server's URL; the app's callbacks wake it).
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { createApp, createOutboxMetrics, instrumentStore, mailEnv, readConfig, serve, serverEnv } from '@santa/http';
-import { startOutboxWorker, type OutboxWorker } from '@santa/mail';
+import { startConfiguredOutbox, type OutboxWorker } from '@santa/mail';
 import { openSqliteStore } from '@santa/store-sqlite';
 
 const config = readConfig({
@@ -35,15 +35,5 @@ const { url } = await serve(app, {
     await store.close();
   },
 });
-if (config.SMTP_URL !== undefined) {
-  outbox = startOutboxWorker({
-    store,
-    smtpUrl: config.SMTP_URL,
-    from: config.MAIL_FROM,
-    publicUrl: config.PUBLIC_URL ?? url,
-    concurrency: config.MAIL_CONCURRENCY,
-    logger,
-    metrics: createOutboxMetrics(registry, store),
-  });
-}
+outbox = startConfiguredOutbox(config, { store, logger, metrics: createOutboxMetrics(registry, store), serverUrl: url });
 process.stdout.write(`ready ${url}\n`);
