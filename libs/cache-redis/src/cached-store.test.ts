@@ -107,8 +107,8 @@ describe('cached reads', () => {
     expect(await reads(registry, 'hit')).toBe(8);
   });
 
-  it('learn the exchange of a token written past the cache on its first read, and cache from the second', async () => {
-    const { observed, cached, truth } = await setup();
+  it('cache a token written past the cache from its first read, and remember its exchange', async () => {
+    const { observed, cached, truth, prefix } = await setup();
     const { exchange, participants } = await seedExchange(truth, ['Tea']);
     const [ann] = participants;
 
@@ -119,8 +119,32 @@ describe('cached reads', () => {
     views.push(await cached.getExchangeByOrganizerTokenHash(exchange.organizerTokenHash));
 
     expect(views.slice(0, 4)).toEqual(Array(4).fill(await truth.getMeView(ann.tokenHash)));
+    expect(views.slice(4)).toEqual(Array(3).fill(await truth.getExchangeByOrganizerTokenHash(exchange.organizerTokenHash)));
+    expect(observed.calls('getMeView')).toBe(1);
+    expect(observed.calls('getExchangeByOrganizerTokenHash')).toBe(1);
+    expect(await inspector.get(`${prefix}owner:participant:${ann.tokenHash}`)).toBe(exchange.id);
+  });
+
+  it('after an invalidation during a first read, do not store that view, but remember the token’s exchange', async () => {
+    const context = await setup();
+    const { truth, observed, cached } = context;
+    const { exchange, participants } = await seedExchange(truth, ['Tea', '']);
+    const [ann, bob] = participants;
+
+    // Ann's first read loads; meanwhile Bob's wishlist changes through the cache.
+    const gate = observed.hold('getMeView');
+    const first = cached.getMeView(ann.tokenHash);
+    await vi.waitFor(() => expect(gate.reached()).toBe(true));
+    await cached.updateWishlist(bob.tokenHash, 'Scarf');
+    gate.release();
+    await first;
+
+    await vi.waitFor(async () => expect(await inspector.get(`${context.prefix}owner:participant:${ann.tokenHash}`)).toBe(exchange.id));
+    expect(await inspector.keys(`${context.prefix}me:${ann.tokenHash}:*`)).toEqual([]);
+    // The next read knows the exchange: it loads and stores; the one after it hits.
+    await cached.getMeView(ann.tokenHash);
+    await cached.getMeView(ann.tokenHash);
     expect(observed.calls('getMeView')).toBe(2);
-    expect(observed.calls('getExchangeByOrganizerTokenHash')).toBe(2);
   });
 
   it('answer null for unknown tokens and ids, as the store does', async () => {
@@ -446,6 +470,65 @@ describe('the read/write race of cache-aside', () => {
 
     expect((await early)?.giftee?.wishlist).toBe('Old wish');
     expect((await late)?.giftee?.wishlist).toBe('New wish');
+  });
+
+  it('a first read (a token the cache has not seen) that loaded the old row before a write committed cannot leave it in the cache', async () => {
+    const context = await setup();
+    const other = await anotherProcess(context);
+    const { exchange, participants } = await seedExchange(context.truth, ['', 'Old wish', '']);
+    const [ann, bob] = participants;
+    await context.truth.draw(exchange.id, isoNow(), drawInCircle);
+
+    const gate = context.observed.hold('getMeView');
+    const slowRead = context.cached.getMeView(ann.tokenHash);
+    await vi.waitFor(() => expect(gate.reached()).toBe(true));
+    // Another process writes: only Redis connects the two.
+    await other.updateWishlist(bob.tokenHash, 'New wish');
+    gate.release();
+    expect((await slowRead)?.giftee?.wishlist).toBe('Old wish');
+
+    expect((await context.cached.getMeView(ann.tokenHash))?.giftee?.wishlist).toBe('New wish');
+    expect((await other.getMeView(ann.tokenHash))?.giftee?.wishlist).toBe('New wish');
+    expect((await context.cached.getMeView(ann.tokenHash))?.giftee?.wishlist).toBe('New wish');
+  });
+
+  it('a first read that loads between a write’s start and its commit cannot leave the old row in the cache', async () => {
+    const context = await setup();
+    const other = await anotherProcess(context);
+    const { exchange, participants } = await seedExchange(context.truth, ['', 'Old wish', '']);
+    const [ann, bob] = participants;
+    await context.truth.draw(exchange.id, isoNow(), drawInCircle);
+
+    const gate = context.observed.hold('updateWishlist', 'before');
+    const writing = context.cached.updateWishlist(bob.tokenHash, 'New wish');
+    await vi.waitFor(() => expect(gate.reached()).toBe(true));
+    // The other process has never seen Ann's token: its first read loads the old row and caches it.
+    expect((await other.getMeView(ann.tokenHash))?.giftee?.wishlist).toBe('Old wish');
+    await vi.waitFor(async () => expect(await inspector.keys(`${context.prefix}me:${ann.tokenHash}:*`)).toHaveLength(1));
+    gate.release();
+    await writing;
+
+    expect((await other.getMeView(ann.tokenHash))?.giftee?.wishlist).toBe('New wish');
+    expect((await context.cached.getMeView(ann.tokenHash))?.giftee?.wishlist).toBe('New wish');
+  });
+
+  it('a first read held across a replayed write (which voids everything) cannot leave the old row in the cache', async () => {
+    const context = await setup();
+    const { exchange, participants } = await seedExchange(context.truth, ['', '']);
+    const [ann] = participants;
+
+    const gate = context.observed.hold('getMeView');
+    const slowRead = context.cached.getMeView(ann.tokenHash);
+    await vi.waitFor(() => expect(gate.reached()).toBe(true));
+    // A join whose invalidation never happened (its process died after the commit), then its replay.
+    const intent = newIdempotencyIntent<ParticipantRecord[]>();
+    await context.truth.addParticipants(exchange.id, [newParticipantRecord(exchange.id)], intent);
+    expect(await context.cached.getIdempotencyRecord(intent.keyHash, new Date(0).toISOString())).not.toBeNull();
+    gate.release();
+
+    expect((await slowRead)?.exchange.participantCount).toBe(2);
+    expect((await context.cached.getMeView(ann.tokenHash))?.exchange.participantCount).toBe(3);
+    expect((await context.cached.getMeView(ann.tokenHash))?.exchange.participantCount).toBe(3);
   });
 
   it('a dashboard read held across a join cannot leave the old count in the cache', async () => {

@@ -114,16 +114,27 @@ export function createCachedStore(inner: ExchangeStore, options: CachedStoreOpti
       return read.load();
     }
 
-    if (located === null) {
+    if (!('key' in located)) {
       // The token's exchange is not known yet (issued before this cache saw it, or its
-      // mapping was evicted). Without it there is no generation to tag the view with,
-      // so the view is only loaded, and the mapping remembered for the next read.
+      // mapping was evicted), so there was no generation to read before the load. The
+      // snapshot of the epoch and the clock stands in for it: the view is stored only if
+      // no invalidation happened between the snapshot and the store.
       metrics.read(read.view, 'miss');
-      const value = await load(read);
-      if (value !== null && read.address.owner !== undefined) {
-        connection.rememberOwners(read.exchangeIdOf(value), [read.address.owner]);
-      }
-      return value;
+      const owner = read.address.owner;
+      const json = await flights.run(`first:${owner}:${located.epoch}:${located.clock}`, async () => {
+        const value = await load(read);
+        const serialized = JSON.stringify(value);
+        if (value !== null && owner !== undefined) {
+          connection.storeFirstRead(
+            located,
+            { exchangeId: read.exchangeIdOf(value), owner, stem: read.address.stem },
+            serialized,
+            jitteredTtl(),
+          );
+        }
+        return serialized;
+      });
+      return JSON.parse(json) as T | null;
     }
 
     if (located.cached !== null) {

@@ -1,5 +1,5 @@
 import { Redis, ReplyError, type RedisOptions } from 'ioredis';
-import { READ_VIEW_SCRIPT, REMEMBER_OWNERS_SCRIPT, createTagSource, type CacheKeys } from './keys';
+import { INVALIDATE_SCRIPT, READ_VIEW_SCRIPT, REMEMBER_OWNERS_SCRIPT, STORE_FIRST_READ_SCRIPT, createTagSource, type CacheKeys } from './keys';
 import type { CacheMetrics, CacheOperation } from './metrics';
 
 /** Structured logging, as pino and most loggers offer it. */
@@ -30,6 +30,12 @@ export interface LocatedView {
   cached: string | null;
 }
 
+/** What the read script saw when the token's exchange was unknown: a first read stores its view only if both are unchanged after the load. */
+export interface FirstReadSnapshot {
+  epoch: string;
+  clock: string;
+}
+
 export interface ViewAddress {
   /** The exchange the view belongs to, when the caller knows it. */
   exchangeId?: string;
@@ -40,8 +46,10 @@ export interface ViewAddress {
 }
 
 interface CacheCommands {
-  santaReadView(...args: string[]): Promise<[exchangeId: string, key: string, cached?: string | null] | null>;
+  santaReadView(...args: string[]): Promise<[exchangeId: string, keyOrEpoch: string, cachedOrClock?: string | null]>;
+  santaStoreFirstRead(...args: string[]): Promise<number>;
   santaRememberOwners(keyCount: number, ...args: string[]): Promise<number>;
+  santaInvalidate(keyCount: number, ...args: string[]): Promise<number>;
 }
 
 /** Owner mappings per command: a 10,000-participant import becomes ten short commands, not 10,000. */
@@ -105,7 +113,9 @@ export class CacheConnection {
         ? new Redis(options.redis, failFast)
         : new Redis({ ...options.redis, ...failFast });
     client.defineCommand('santaReadView', { numberOfKeys: 0, lua: READ_VIEW_SCRIPT });
+    client.defineCommand('santaStoreFirstRead', { numberOfKeys: 0, lua: STORE_FIRST_READ_SCRIPT });
     client.defineCommand('santaRememberOwners', { lua: REMEMBER_OWNERS_SCRIPT });
+    client.defineCommand('santaInvalidate', { lua: INVALIDATE_SCRIPT });
     this.client = client as Redis & CacheCommands;
 
     client.on('ready', () => this.earnTrust());
@@ -127,9 +137,9 @@ export class CacheConnection {
     return usable;
   }
 
-  /** Runs the read script: the view's current key and what is stored there, or null when the owner is unknown. */
-  async locate(address: ViewAddress): Promise<LocatedView | null> {
-    const found = await this.client.santaReadView(
+  /** Runs the read script: the view's current key and what is stored there, or, when the owner is unknown, the snapshot a first read needs. */
+  async locate(address: ViewAddress): Promise<LocatedView | FirstReadSnapshot> {
+    const [exchangeId, keyOrEpoch, cachedOrClock] = await this.client.santaReadView(
       this.keys.prefix,
       address.exchangeId ?? '',
       address.owner ?? '',
@@ -137,9 +147,31 @@ export class CacheConnection {
       this.nextTag(),
       this.metadataTtl,
     );
-    if (found === null) return null;
-    const [exchangeId, key, cached] = found;
-    return { exchangeId, key, cached: cached ?? null };
+    if (exchangeId === '') return { epoch: keyOrEpoch, clock: cachedOrClock ?? '' };
+    return { exchangeId, key: keyOrEpoch, cached: cachedOrClock ?? null };
+  }
+
+  /**
+   * Stores a view whose token's exchange was unknown when the read began, unless an
+   * invalidation happened since `snapshot`, and remembers the token's exchange either
+   * way. It does not wait for Redis.
+   */
+  storeFirstRead(snapshot: FirstReadSnapshot, view: { exchangeId: string; owner: string; stem: string }, value: string, ttlSeconds: number): void {
+    if (!this.trusted) return;
+    this.client
+      .santaStoreFirstRead(
+        this.keys.prefix,
+        snapshot.epoch,
+        snapshot.clock,
+        view.exchangeId,
+        view.owner,
+        view.stem,
+        this.nextTag(),
+        this.metadataTtl,
+        String(ttlSeconds),
+        value,
+      )
+      .catch((error: unknown) => this.failed(error, 'store'));
   }
 
   /** Stores a view under the key `locate` gave; it does not wait for Redis. */
@@ -200,7 +232,7 @@ export class CacheConnection {
     // A write may try Redis during a read cooldown: it can afford the wait, and it saves a fence.
     if (this.trusted) {
       try {
-        await this.client.del(key);
+        await this.client.santaInvalidate(2, key, this.keys.clock, this.nextTag());
         this.countInvalidation(key);
         return;
       } catch (error) {
@@ -244,7 +276,7 @@ export class CacheConnection {
     });
     try {
       await probe.connect();
-      await probe.del(...keys);
+      await probe.eval(INVALIDATE_SCRIPT, keys.length + 1, ...keys, this.keys.clock, this.nextTag());
       for (const key of keys) this.countInvalidation(key);
     } catch (error) {
       this.metrics.error(keys.includes(this.keys.epoch) ? 'void' : 'invalidate');
