@@ -77,7 +77,8 @@ function mailSuite(stageName: string): void {
       await api.draw(organizer);
       for (const mail of await mailsTo(members)) {
         expect(mail.subject).toBe('Your Secret Santa for Drawn party');
-        expect(mail.link).toMatch(/^http:\/\/[^/]+\/me#token=/);
+        // The address people open the stage at: for 05-replicas nginx, not the replica that sent it.
+        expect(mail.link?.startsWith(`${stage?.url}/me#token=`), `${mail.link} leads to ${stage?.url}`).toBe(true);
         const me = await api.me(linkToken(mail));
         expect(me.participant.email).toBe(mail.to[0]);
         expect(me.giftee).not.toBeNull();

@@ -32,6 +32,8 @@ let phase: 'starting' | 'running' | 'stopping' = 'starting';
 let stopRequested = false;
 let services: ProvisionedServices | undefined;
 let nginx: RunningNginx | undefined;
+/** nginx's port, chosen before the replicas start: they link to it in the e-mails they send. */
+let nginxPort: number | undefined;
 /** Every replica process kept running, in upstream order. */
 const replicas: Replica[] = [];
 let rollingRestart: Promise<void> | undefined;
@@ -71,7 +73,7 @@ const launch: ReplicaLaunch = { program: config.program, cwd: config.repoRoot, e
 async function replicaPort(): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (!replicas.some((replica) => replica.port === port) && port !== nginx?.port) return port;
+    if (!replicas.some((replica) => replica.port === port) && port !== nginxPort) return port;
   }
 }
 
@@ -148,9 +150,12 @@ async function start(): Promise<void> {
   for (const line of services.description) log(line);
   if (stopRequested) return void (await shutdown(0));
 
-  // E-mailed links should lead through nginx rather than to the replica that sent them.
-  const publicUrl = process.env.PUBLIC_URL || (config.port !== 0 ? `http://${config.host}:${config.port}` : undefined);
-  launch.env = { ...process.env, ...services.env, DATA_DIR: dataDir, ...(publicUrl !== undefined && { PUBLIC_URL: publicUrl }) };
+  // E-mailed links lead through nginx rather than to the replica that sent them, so
+  // nginx's port is known before any replica starts, even when any free port will do.
+  const port = config.port !== 0 ? config.port : await freePort();
+  nginxPort = port;
+  const publicUrl = process.env.PUBLIC_URL || `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  launch.env = { ...process.env, ...services.env, DATA_DIR: dataDir, PUBLIC_URL: publicUrl };
   for (let i = 0; i < config.replicas; i++) replicas.push(new Replica(await replicaPort(), launch));
   const started = await Promise.allSettled(replicas.map((replica) => replica.start()));
   const failed = started.find((result) => result.status === 'rejected');
@@ -162,7 +167,7 @@ async function start(): Promise<void> {
   if (stopRequested) return void (await shutdown(0));
 
   try {
-    nginx = await startNginx({ upstreams: upstreams(), host: config.host, ...(config.port !== 0 && { port: config.port }) });
+    nginx = await startNginx({ upstreams: upstreams(), host: config.host, port });
     await waitUntilHealthy(nginx.url, 30_000);
   } catch (error) {
     log((error as Error).message);
