@@ -7,6 +7,10 @@
  * their giver sees it. Every page passes axe-core, fits a phone, sends no referrer,
  * and no secret reaches the server's log or any URL the browser requests.
  *
+ * The stages send e-mail to a real SMTP server in this process: after the draw each
+ * participant gets one message, and people open their page with the link in it; the
+ * organizer sends reminders, which reach exactly those with an empty wishlist.
+ *
  * With E2E_SCREENSHOTS=<dir> (relative to the repository) the main pages are saved
  * there as PNG files, from the first stage only.
  */
@@ -15,7 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeDataDir, removeDataDir, startStage, type StageProcess } from '@santa/conformance';
+import { freePort, makeDataDir, removeDataDir, startSmtpSink, startStage, type ReceivedMail, type SmtpSink, type StageProcess } from '@santa/conformance';
 import { DESKTOP, PHONE, accessibilityViolations, horizontalOverflow, launchChromium, newContext, watchForPageErrors } from './browser';
 import {
   createExchangeByKeyboard,
@@ -29,6 +33,7 @@ import {
   readPrivatePage,
   removeExclusion,
   saveWishlist,
+  sendReminders,
   type Person,
 } from './flow';
 
@@ -43,15 +48,21 @@ const screenshotDir = process.env.E2E_SCREENSHOTS ? resolve(repoRoot, process.en
 const expectedConsoleError = (text: string) => /Failed to load resource: the server responded with a status of 422/.test(text);
 
 let browser: Browser;
-const stages = new Map<string, { stage: StageProcess; dataDir: string }>();
+const stages = new Map<string, { stage: StageProcess; dataDir: string; smtp: SmtpSink }>();
 
 beforeAll(async () => {
   // The stages start side by side with the browser: most of the time here is waiting.
   const [launched] = await Promise.all([
     launchChromium(),
     ...STAGES_UNDER_TEST.map(async (name) => {
+      const smtp = await startSmtpSink({ port: await freePort() });
       const dataDir = await makeDataDir(name);
-      stages.set(name, { stage: await startStage(name, dataDir), dataDir });
+      try {
+        stages.set(name, { stage: await startStage(name, dataDir, { SMTP_URL: smtp.url, MAIL_FROM: 'Secret Santa <santa@e2e.test>' }), dataDir, smtp });
+      } catch (error) {
+        await smtp.close();
+        throw error;
+      }
     }),
   ]);
   browser = launched;
@@ -59,10 +70,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const { stage, dataDir } of stages.values()) {
+  for (const { stage, dataDir, smtp } of stages.values()) {
     try {
       await stage.stop();
     } finally {
+      await smtp.close();
       await removeDataDir(dataDir);
     }
   }
@@ -71,10 +83,10 @@ afterAll(async () => {
 // The stages run side by side: each flow spends most of its time waiting for its own stage.
 describe.concurrent('the UI in Chromium', () => {
   for (const [index, stageName] of STAGES_UNDER_TEST.entries()) {
-    it(`${stageName}: walks the whole flow: create, add, import, join, exclude, draw, see the giftee, write a wishlist`, async () => {
-      const { stage } = stages.get(stageName) ?? {};
-      if (!stage) throw new Error(`${stageName} did not start`);
-      await wholeFlow(stage, index === 0 ? screenshotDir : null);
+    it(`${stageName}: walks the whole flow: create, add, import, join, exclude, draw, e-mail, see the giftee, remind, write a wishlist`, async () => {
+      const { stage, smtp } = stages.get(stageName) ?? {};
+      if (!stage || !smtp) throw new Error(`${stageName} did not start`);
+      await wholeFlow(stage, smtp, index === 0 ? screenshotDir : null);
     }, FLOW_TIMEOUT_MS);
   }
 });
@@ -87,7 +99,10 @@ interface Visitor {
   privateUrl: string;
 }
 
-async function wholeFlow(stage: StageProcess, screenshots: string | null): Promise<void> {
+/** The secret of a private link: the token in its fragment. */
+const linkToken = (link: string) => new URLSearchParams(new URL(link).hash.slice(1)).get('token') ?? '';
+
+async function wholeFlow(stage: StageProcess, smtp: SmtpSink, screenshots: string | null): Promise<void> {
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
   const requests: { url: string; referer: string | undefined }[] = [];
@@ -112,6 +127,22 @@ async function wholeFlow(stage: StageProcess, screenshots: string | null): Promi
     expect(await accessibilityViolations(page), `${what}: axe-core violations`).toEqual([]);
     if ((page.viewportSize()?.width ?? DESKTOP.width) <= PHONE.width) expect(await horizontalOverflow(page), `${what}: sideways scrolling on a phone`).toBe(0);
     checkedPages.push(what);
+  }
+
+  /**
+   * Exactly one message to each of `people`, all with `subject`, each with a private
+   * link to the address the browsers use (for 05-replicas nginx, not the replica that
+   * sent it). Returns the links, by address.
+   */
+  function oneMailEach(mails: readonly ReceivedMail[], people: readonly Person[], subject: string): Map<string, string> {
+    expect(mails.map(({ to }) => to.join(', ')).sort(), `the recipients of "${subject}"`).toEqual(people.map(({ email }) => email).sort());
+    const linksByAddress = new Map<string, string>();
+    for (const { to, subject: actual, link } of mails) {
+      expect(actual).toBe(subject);
+      expect(link?.startsWith(`${stage.url}/me#token=`), `the link in "${subject}" to ${to.join(', ')} leads to ${stage.url}/me`).toBe(true);
+      linksByAddress.set(to.join(', '), link as string);
+    }
+    return linksByAddress;
   }
 
   async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
@@ -181,6 +212,8 @@ async function wholeFlow(stage: StageProcess, screenshots: string | null): Promi
       visitors.push({ person, context, page: await context.newPage(), privateUrl });
     }
     const everybody = visitors.map(({ person }) => person.name);
+    /** The links people were given on the way: when they joined, or by the organizer. */
+    const givenLinks = visitors.map(({ privateUrl }) => privateUrl);
 
     // Exclusions: a couple, and (too many) a household of five of the seven: impossible.
     await organizer.reload();
@@ -212,11 +245,20 @@ async function wholeFlow(stage: StageProcess, screenshots: string | null): Promi
     await checkPage(organizer, 'the organizer page, drawn');
     await screenshot(organizer, 'organize-drawn');
 
+    // Everybody gets one e-mail with their private link. Ann and Bob, added by the
+    // organizer, open their page from it; the others with the link they were given.
+    const drawMails = [...(await smtp.waitForMessages(visitors.length))];
+    const drawLinks = oneMailEach(drawMails, visitors.map(({ person }) => person), 'Your Secret Santa for Family Christmas');
+    for (const visitor of visitors) {
+      if (visitor.person === ann || visitor.person === bob) visitor.privateUrl = drawLinks.get(visitor.person.email) as string;
+    }
+
     // Everybody sees a valid giftee; together they make one single circle.
     const excluded = new Set(['Ann>Bob', 'Bob>Ann', 'Cy>Dee', 'Dee>Cy', 'Cy>Eve', 'Eve>Cy', 'Dee>Eve', 'Eve>Dee']);
     const gifteeOf = new Map<string, string>();
     for (const visitor of visitors) {
       const view = await readPrivatePage(visitor.page, visitor.privateUrl);
+      expect(view.holder, 'whose page the link opens').toBe(visitor.person.name);
       const giftee = view.giftee ?? '(none)';
       expect(everybody, `${visitor.person.name}'s giftee`).toContain(giftee);
       expect(giftee, `${visitor.person.name} gives to themself`).not.toBe(visitor.person.name);
@@ -227,6 +269,15 @@ async function wholeFlow(stage: StageProcess, screenshots: string | null): Promi
     const circle = ['Ann'];
     for (let next = gifteeOf.get('Ann'); next !== undefined && next !== 'Ann'; next = gifteeOf.get(next)) circle.push(next);
     expect(circle, 'one single circle through everybody').toHaveLength(everybody.length);
+
+    // Before the wishlists are all written, the organizer sends reminders: they reach
+    // exactly those whose wishlist is empty (Gus joined with an empty one), who write
+    // theirs from the link in the reminder.
+    const reminded = visitors.filter(({ person }) => ['Bob', 'Dee', 'Finn', 'Gus'].includes(person.name)).map(({ person }) => person);
+    expect(await sendReminders(organizer)).toBe('Reminders are on their way to 4 people without a wishlist.');
+    await checkPage(organizer, 'the organizer page, reminders sent');
+    const reminderMails = (await smtp.waitForMessages(drawMails.length + reminded.length)).slice(drawMails.length);
+    const reminderLinks = oneMailEach(reminderMails, reminded, 'Add your wishlist for Family Christmas');
 
     // Everybody writes a wishlist; their giver sees it.
     const wishes: Record<string, string> = {
@@ -239,11 +290,18 @@ async function wholeFlow(stage: StageProcess, screenshots: string | null): Promi
       Gus: 'A board game for two',
     };
     const eve = visitors[0] as Visitor;
-    for (const visitor of visitors) await saveWishlist(visitor.page, wishes[visitor.person.name] ?? '');
+    for (const visitor of visitors) {
+      const reminder = reminderLinks.get(visitor.person.email);
+      if (reminder !== undefined) {
+        visitor.privateUrl = reminder;
+        expect(await readPrivatePage(visitor.page, reminder), 'the page the reminder opens').toMatchObject({ holder: visitor.person.name, giftee: gifteeOf.get(visitor.person.name) });
+      }
+      await saveWishlist(visitor.page, wishes[visitor.person.name] ?? '');
+    }
     for (const visitor of visitors) {
       const giftee = gifteeOf.get(visitor.person.name) as string;
       const view = await readPrivatePage(visitor.page, visitor.privateUrl);
-      expect(view).toEqual({ giftee, gifteeWishlist: wishes[giftee] });
+      expect(view).toEqual({ holder: visitor.person.name, giftee, gifteeWishlist: wishes[giftee] });
     }
     await checkPage(eve.page, 'the private page, after the draw');
     await screenshot(eve.page, 'private-after-draw-phone');
@@ -259,9 +317,14 @@ async function wholeFlow(stage: StageProcess, screenshots: string | null): Promi
     await checkPage(organizerPhone, 'the organizer page, drawn, on a phone');
     await screenshot(organizerPhone, 'organize-drawn-phone', false);
 
+    // Seconds later, no e-mail came twice and none came unasked.
+    expect(smtp.received.map(({ subject, to }) => `${subject} to ${to.join(', ')}`)).toEqual([...drawMails, ...reminderMails].map(({ subject, to }) => `${subject} to ${to.join(', ')}`));
+
     // Secrets: never in a URL the browser sent (fragments stay in the browser), never
-    // in a Referer, never in the stage's log.
-    const secrets = [links.organizerToken, links.inviteCode, ...visitors.map(({ privateUrl }) => new URLSearchParams(new URL(privateUrl).hash.slice(1)).get('token') ?? '')];
+    // in a Referer, never in the stage's log. The links people were given and those
+    // they were e-mailed each hold a secret of their own.
+    const secrets = [links.organizerToken, links.inviteCode, ...givenLinks.map(linkToken), ...smtp.received.map(({ link }) => linkToken(link ?? ''))];
+    expect(new Set(secrets).size, 'every link its own secret').toBe(secrets.length);
     for (const secret of secrets) expect(secret).toMatch(/^[A-Za-z0-9_-]{16,}$/);
     expect(requests.length).toBeGreaterThan(50);
     for (const { url, referer } of requests) {
@@ -285,6 +348,7 @@ async function wholeFlow(stage: StageProcess, screenshots: string | null): Promi
       'the private page, before the draw',
       'the organizer page, with an impossible draw explained',
       'the organizer page, drawn',
+      'the organizer page, reminders sent',
       'the private page, after the draw',
       'the organizer page, drawn, on a phone',
     ]);

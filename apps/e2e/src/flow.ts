@@ -167,6 +167,15 @@ export async function draw(page: Page): Promise<string | null> {
   return (await refused.count()) > 0 ? await refused.innerText() : null;
 }
 
+/** The organizer sends reminders to people without a wishlist; resolves with what the page says, or the error it shows. */
+export async function sendReminders(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Remind people without a wishlist' }).click();
+  const said = page.locator('#reminder-status').getByText(/\S/);
+  const refused = page.locator('#reminder-errors .error-title');
+  await said.or(refused).waitFor();
+  return (await refused.count()) > 0 ? await refused.innerText() : await said.innerText();
+}
+
 /** The dashboard's counts, by what they are called. */
 export async function dashboardCounts(page: Page): Promise<Record<string, string>> {
   const counts: Record<string, string> = {};
@@ -177,6 +186,8 @@ export async function dashboardCounts(page: Page): Promise<Record<string, string
 }
 
 export interface PrivateView {
+  /** Whose page it is, by the name it greets. */
+  holder: string;
   /** Null before the draw. */
   giftee: string | null;
   /** The giftee's wishlist as shown, '' when they have none. */
@@ -192,9 +203,10 @@ export async function readPrivatePage(page: Page, url: string): Promise<PrivateV
   await page.getByRole('heading', { name: 'Whom you give to' }).waitFor();
   const name = page.locator('#giftee-name');
   await name.or(page.locator('#giftee').getByText('The names have not been drawn yet.')).waitFor();
-  if ((await name.count()) === 0) return { giftee: null, gifteeWishlist: '' };
+  const holder = (await page.getByRole('heading', { level: 1 }).innerText()).replace(/^Hello, /, '');
+  if ((await name.count()) === 0) return { holder, giftee: null, gifteeWishlist: '' };
   const wishlist = page.locator('#giftee-wishlist');
-  return { giftee: await name.innerText(), gifteeWishlist: (await wishlist.count()) > 0 ? ((await wishlist.textContent()) ?? '') : '' };
+  return { holder, giftee: await name.innerText(), gifteeWishlist: (await wishlist.count()) > 0 ? ((await wishlist.textContent()) ?? '') : '' };
 }
 
 /** A participant saves their wishlist on their private page. */
