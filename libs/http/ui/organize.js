@@ -450,7 +450,7 @@ remindButton.addEventListener('click', () => {
       const queued = Number(reply.body?.queued ?? 0);
       say(status, queued === 0 ? 'Everybody has a wishlist: no reminder was needed.' : `Reminders are on their way to ${queued} ${queued === 1 ? 'person' : 'people'} without a wishlist.`);
     } else if (reply.status === 404 && reply.problem?.code === 'not_found') {
-      showProblem(errors, reply.problem, null, 'No reminder was sent: this server does not send reminders yet, or the exchange is unknown.');
+      showProblem(errors, reply.problem, null, 'No reminder was sent: this server does not know the exchange.');
     } else {
       showProblem(errors, reply.problem ?? {}, null, 'No reminder was sent.');
     }
