@@ -107,6 +107,10 @@ export class CacheConnection {
       retryStrategy: retryDelay,
       lazyConnect: false,
       connectionName: 'santa-cache',
+      // Commands issued in the same turn of the event loop leave in one write, and Redis
+      // answers them in one read: under load, far fewer system calls and process wake-ups
+      // per request than one write per command.
+      enableAutoPipelining: true,
     };
     const client =
       typeof options.redis === 'string'
