@@ -82,6 +82,8 @@ function mailSuite(stageName: string): void {
         const me = await api.me(linkToken(mail));
         expect(me.participant.email).toBe(mail.to[0]);
         expect(me.giftee).not.toBeNull();
+        // Only the link tells: the message itself never names the giftee.
+        expect(mail.readable).not.toContain(me.giftee?.name);
       }
     });
 

@@ -45,7 +45,7 @@ describe('OutboxWorker', () => {
       const view = await store.getMeView(hashSecret(linkTokenOf(mail)));
       expect(view?.participant.email).toBe(mail.to[0]);
       expect(view?.giftee).not.toBeNull();
-      expect(mail.raw).not.toContain(view?.giftee?.name ?? 'no giftee');
+      expect(mail.readable).not.toContain(view?.giftee?.name ?? 'no giftee');
     }
   });
 

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 /** One e-mail a real SMTP server accepted. */
@@ -9,8 +10,16 @@ export interface ReceivedMail {
   subject: string;
   /** The decoded text/plain part. */
   text: string;
+  /** The decoded text/html part, or '' when there is none. */
+  html: string;
   /** The private link in the text, or null. */
   link: string | null;
+  /**
+   * Subject, text and HTML with every private link replaced by a placeholder: what the
+   * message says besides its credential. A random token may spell any short word, so
+   * assertions that a secret is absent look here, not at the raw message.
+   */
+  readable: string;
   raw: string;
 }
 
@@ -27,39 +36,24 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-function decodeQuotedPrintable(body: string): string {
-  const bytes = body
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8');
-}
+/** Private links and the tokens in them: `…/me#token=<token>`. */
+const PRIVATE_LINK = /https?:\/\/[^\s"'<>]+\/me#token=[\w%-]+/g;
 
-function splitHeaders(part: string): { headers: Map<string, string>; body: string } {
-  const end = part.indexOf('\r\n\r\n');
-  const head = end === -1 ? part : part.slice(0, end);
-  const body = end === -1 ? '' : part.slice(end + 4);
-  const headers = new Map<string, string>();
-  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { headers, body };
-}
-
-/** The text/plain part of a message as nodemailer writes it (single part or multipart/alternative). */
-function plainText(raw: string): string {
-  const { headers, body } = splitHeaders(raw);
-  const boundary = /boundary="?([^";]+)"?/i.exec(headers.get('content-type') ?? '')?.[1];
-  const parts = boundary === undefined ? [raw] : body.split(`--${boundary}`).slice(1, -1).map((part) => part.replace(/^\r\n/, ''));
-  for (const part of parts) {
-    const { headers: partHeaders, body: partBody } = splitHeaders(part);
-    if (!(partHeaders.get('content-type') ?? 'text/plain').startsWith('text/plain')) continue;
-    const encoding = (partHeaders.get('content-transfer-encoding') ?? '7bit').toLowerCase();
-    if (encoding === 'quoted-printable') return decodeQuotedPrintable(partBody);
-    if (encoding === 'base64') return Buffer.from(partBody, 'base64').toString('utf8');
-    return partBody;
-  }
-  return '';
+async function parseMail(raw: Buffer, envelope: { mailFrom: string; rcptTo: string[] }): Promise<ReceivedMail> {
+  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+  const text = parsed.text ?? '';
+  const html = typeof parsed.html === 'string' ? parsed.html : '';
+  const subject = parsed.subject ?? '';
+  return {
+    from: envelope.mailFrom,
+    to: envelope.rcptTo,
+    subject,
+    text,
+    html,
+    link: text.match(PRIVATE_LINK)?.[0] ?? null,
+    readable: [subject, text, html].join('\n').replace(PRIVATE_LINK, '<private link>'),
+    raw: raw.toString('utf8'),
+  };
 }
 
 /**
@@ -79,18 +73,14 @@ export async function startSmtpSink(options: { port: number; listening?: boolean
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const text = plainText(raw);
-        const mailFrom = session.envelope.mailFrom;
-        received.push({
-          from: mailFrom === false ? '' : mailFrom.address,
-          to: session.envelope.rcptTo.map(({ address }) => address),
-          subject: splitHeaders(raw).headers.get('subject') ?? '',
-          text,
-          link: /https?:\/\/\S+\/me#token=[\w%-]+/.exec(text)?.[0] ?? null,
-          raw,
-        });
-        callback();
+        const { mailFrom, rcptTo } = session.envelope;
+        parseMail(Buffer.concat(chunks), { mailFrom: mailFrom === false ? '' : mailFrom.address, rcptTo: rcptTo.map(({ address }) => address) }).then(
+          (mail) => {
+            received.push(mail);
+            callback();
+          },
+          (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+        );
       });
     },
   });
