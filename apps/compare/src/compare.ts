@@ -172,7 +172,7 @@ async function runOnce(spec: TargetSpec, round: number, options: CompareOptions,
         meter.stop();
         throw error;
       });
-    const usage = meter.stop();
+    const { groups: usage, machine } = meter.stop();
     const countersAfter = await scrapeCounters(target.url, COUNTED_METRICS);
     const counters: Record<string, number> = {};
     for (const [key, value] of Object.entries(countersAfter)) counters[key] = value - (countersBefore[key] ?? 0);
@@ -191,6 +191,7 @@ async function runOnce(spec: TargetSpec, round: number, options: CompareOptions,
       measured: outcome.measured,
       capacity: outcome.steps ? deriveCapacity(outcome.steps) : null,
       groups: records,
+      machine,
       counters,
       k6Summary: outcome.summary,
     };

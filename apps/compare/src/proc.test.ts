@@ -4,6 +4,7 @@ import {
   clockTicksPerSecond,
   descendantsNamed,
   groupTicks,
+  parseMachineCpu,
   parseProcStat,
   processTree,
   readAllProcStats,
@@ -85,10 +86,22 @@ describe('/proc readers', () => {
       child.once('exit', () => resolve());
       child.once('error', reject);
     });
-    const usage = meter.stop();
+    const { groups: usage, machine } = meter.stop();
     expect(usage.self?.cpuSeconds).toBeGreaterThan(0);
     expect(usage.children?.cpuSeconds).toBeGreaterThan(0);
     expect(usage.self?.peakMemoryBytes).toBeGreaterThan(1024 * 1024);
     expect(usage.self?.pids).toContain(process.pid);
+    // The whole machine was at least as busy as the metered processes, and the runner (this process) worked too.
+    expect(machine.seconds).toBeGreaterThan(0.35);
+    expect(machine.busySeconds).toBeGreaterThanOrEqual((usage.self?.cpuSeconds ?? 0) + (usage.children?.cpuSeconds ?? 0) - 0.05);
+    expect(machine.runnerSeconds).toBeGreaterThan(0.05);
+    expect(machine.stealSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it("reads the machine's CPU from /proc/stat: busy, idle and stolen ticks summed over its cores", () => {
+    const text = ['cpu  2084439 37027 609433 7174876 25831 0 70628 21001 0 0', 'cpu0 1021878 18060 286700 3636343 5993 0 32725 10403 0 0', 'intr 1 2 3'].join('\n');
+    expect(parseMachineCpu(text)).toEqual({ busy: 2084439 + 37027 + 609433 + 0 + 70628, idle: 7174876 + 25831, steal: 21001 });
+    expect(() => parseMachineCpu('intr 1 2 3')).toThrow(/no cpu line/);
+    expect(() => parseMachineCpu('cpu  1 2 x')).toThrow(/not a \/proc\/stat cpu line/);
   });
 });

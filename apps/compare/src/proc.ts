@@ -76,6 +76,32 @@ export function readAllProcStats(): Map<number, ProcStat> {
   return stats;
 }
 
+/** The machine's CPU time, summed over all cores, in clock ticks. */
+export interface MachineCpuTicks {
+  /** user, nice, system, irq and softirq: every process and the kernel working. */
+  busy: number;
+  /** idle and iowait. */
+  idle: number;
+  /** Time the hypervisor ran something else on this machine's virtual cores. */
+  steal: number;
+}
+
+/** Parses the `cpu` line of /proc/stat (the sum over all cores). */
+export function parseMachineCpu(text: string): MachineCpuTicks {
+  const line = text.split('\n').find((candidate) => candidate.startsWith('cpu '));
+  if (line === undefined) throw new Error('/proc/stat has no cpu line');
+  // user nice system idle iowait irq softirq steal [guest guest_nice]; guest time is already in user.
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const fields = [user, nice, system, idle, iowait, irq, softirq, steal];
+  if (fields.some((value) => value === undefined || !Number.isFinite(value))) throw new Error(`not a /proc/stat cpu line: ${line}`);
+  const [u, n, sy, id, io, hi, si, st] = fields as number[];
+  return { busy: u + n + sy + hi + si, idle: id + io, steal: st };
+}
+
+export function readMachineCpu(): MachineCpuTicks {
+  return parseMachineCpu(readFileSync('/proc/stat', 'utf8'));
+}
+
 /** The roots and all their live descendants. */
 export function processTree(roots: readonly number[], stats: Map<number, ProcStat> = readAllProcStats()): number[] {
   const children = new Map<number, number[]>();
@@ -156,6 +182,26 @@ export interface GroupUsage {
   pids: number[];
 }
 
+/**
+ * The whole machine over a metered window, to tell a clean run from one that something
+ * outside the comparison disturbed: the machine is shared, so not every busy tick is ours.
+ */
+export interface MachineUsage {
+  /** Wall-clock seconds of the window. */
+  seconds: number;
+  /** CPU seconds the machine's cores were busy, every process and the kernel counted. */
+  busySeconds: number;
+  /** CPU seconds the hypervisor took from this machine's cores for someone else. */
+  stealSeconds: number;
+  /** CPU seconds of the runner itself: reading /proc, starting k6, reading its output. */
+  runnerSeconds: number;
+}
+
+export interface MeteredWindow {
+  groups: Record<string, GroupUsage>;
+  machine: MachineUsage;
+}
+
 export interface GroupSpec {
   /** The group's root processes now; called at every reading, so a restarted process is found. */
   roots(): readonly number[];
@@ -182,6 +228,7 @@ export class UsageMeter {
   private readonly startTicks = new Map<string, number>();
   private readonly peaks = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private machineAtStart: { cpu: MachineCpuTicks; at: bigint; runner: NodeJS.CpuUsage } | undefined;
 
   constructor(
     private readonly groups: Record<string, GroupSpec>,
@@ -195,6 +242,7 @@ export class UsageMeter {
   }
 
   start(): void {
+    this.machineAtStart = { cpu: readMachineCpu(), at: process.hrtime.bigint(), runner: process.cpuUsage() };
     const stats = readAllProcStats();
     for (const [name, spec] of Object.entries(this.groups)) {
       this.startTicks.set(name, this.ticks(spec, stats).ticks);
@@ -215,8 +263,8 @@ export class UsageMeter {
   }
 
   /** Ends the window; call it before stopping any process of a group, or its last ticks are lost. */
-  stop(): Record<string, GroupUsage> {
-    if (this.timer === undefined) throw new Error('the meter was not started');
+  stop(): MeteredWindow {
+    if (this.timer === undefined || this.machineAtStart === undefined) throw new Error('the meter was not started');
     clearInterval(this.timer);
     this.timer = undefined;
     this.sample();
@@ -231,6 +279,15 @@ export class UsageMeter {
         pids: end.pids,
       };
     }
-    return usage;
+    const start = this.machineAtStart;
+    const cpu = readMachineCpu();
+    const runner = process.cpuUsage(start.runner);
+    const machine: MachineUsage = {
+      seconds: Number(process.hrtime.bigint() - start.at) / 1e9,
+      busySeconds: (cpu.busy - start.cpu.busy) / hz,
+      stealSeconds: (cpu.steal - start.cpu.steal) / hz,
+      runnerSeconds: (runner.user + runner.system) / 1e6,
+    };
+    return { groups: usage, machine };
   }
 }

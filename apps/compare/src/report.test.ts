@@ -70,6 +70,24 @@ describe('the comparison report', () => {
     expect(markdown).toContain('Test CPU');
   });
 
+  it("shows the machine's cores during each run, and names the runs something outside the comparison disturbed", () => {
+    // 30 s on 2 cores is 60 CPU seconds; the runner takes 1.2 of them in every run.
+    const withMachine = (one: RunRecord, outsideSeconds: number, stealSeconds: number): RunRecord => {
+      const measured = Object.values(one.groups).reduce((sum, group) => sum + group.cpuSeconds, 0);
+      return { ...one, machine: { seconds: 30, busySeconds: measured + 1.2 + outsideSeconds, stealSeconds, runnerSeconds: 1.2 } };
+    };
+    const markdown = renderComparisonMarkdown(comparison({ runs: comparison().runs.map((one, index) => (index === 3 ? withMachine(one, 4.5, 0.6) : withMachine(one, 0.3, 0.3))) }));
+    expect(markdown).toContain('## The machine during each run');
+    expect(markdown).toContain('| 1 | A | 30.0 | 32.50% | 30.00% | 2.00% | 0.50% | 0.50% |');
+    expect(markdown).toContain('| 2 | B | 30.0 | 31.50% | 22.00% | 2.00% | 7.50% | 1.00% |');
+    expect(markdown).toContain('Disturbed (more than 5% of the cores went to processes outside the comparison or to the hypervisor): round 2 of B (8.50%).');
+
+    const clean = renderComparisonMarkdown(comparison({ runs: comparison().runs.map((one) => withMachine(one, 0.3, 0.3)) }));
+    expect(clean).toContain('No run lost more than 5% of the cores');
+    // Files written before the machine was recorded have no such section.
+    expect(renderComparisonMarkdown(comparison())).not.toContain('The machine during each run');
+  });
+
   it('names every run that dropped iterations', () => {
     const result = comparison();
     (result.runs[3] as RunRecord).measured.droppedIterations = 42;

@@ -318,10 +318,64 @@ export function renderComparisonMarkdown(result: ComparisonResult): string {
     );
   }
 
+  lines.push(...renderMachineSection(result));
+
   if (result.notes.length > 0) {
     lines.push('## Notes', '', ...result.notes.map((note) => `- ${note}`), '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/**
+ * A run counts as disturbed when processes outside the comparison and the hypervisor
+ * together took more than this share of the machine's cores during its window.
+ */
+export const DISTURBED_SHARE = 0.05;
+
+/** Shares of the machine's cores over a run's window: ours, the runner's, everyone else's, stolen. */
+export function machineShares(run: RunRecord, cores: number): { busy: number; measured: number; runner: number; outside: number; steal: number } | null {
+  const machine = run.machine;
+  if (!machine || !(machine.seconds > 0) || !(cores > 0)) return null;
+  const capacity = machine.seconds * cores;
+  const measuredSeconds = Object.values(run.groups).reduce((sum, group) => sum + group.cpuSeconds, 0);
+  return {
+    busy: machine.busySeconds / capacity,
+    measured: measuredSeconds / capacity,
+    runner: machine.runnerSeconds / capacity,
+    // Clock ticks are read at slightly different moments, so a clean window can come out a tick below zero.
+    outside: Math.max(0, machine.busySeconds - measuredSeconds - machine.runnerSeconds) / capacity,
+    steal: machine.stealSeconds / capacity,
+  };
+}
+
+function renderMachineSection(result: ComparisonResult): string[] {
+  const cores = result.machine.cores;
+  const rows = result.runs.map((run) => ({ run, shares: machineShares(run, cores) }));
+  if (rows.every(({ shares }) => shares === null)) return [];
+  const disturbed = rows.filter(({ shares }) => shares !== null && shares.outside + shares.steal > DISTURBED_SHARE);
+  return [
+    '## The machine during each run',
+    '',
+    `Shares of the machine's ${cores} cores over each measured window, from /proc/stat: *busy* is every process and the kernel; *measured* the process groups above; *runner* the comparison runner itself; *outside* every other process on the machine; *steal* time the hypervisor gave these cores to another guest. A run loses its share of the machine to *outside* and *steal* without a trace in its own figures.`,
+    '',
+    table(
+      ['round', 'target', 'window s', 'busy', 'measured', 'runner', 'outside', 'steal'],
+      rows.map(({ run, shares }) => [
+        String(run.round),
+        run.target,
+        fmt(run.machine?.seconds, 1),
+        ...(shares ? [shares.busy, shares.measured, shares.runner, shares.outside, shares.steal].map(pct) : ['–', '–', '–', '–', '–']),
+      ]),
+      ['r', 'l'],
+    ),
+    '',
+    disturbed.length === 0
+      ? `No run lost more than ${fmt(DISTURBED_SHARE * 100, 0)}% of the cores to processes outside the comparison or to the hypervisor.`
+      : `Disturbed (more than ${fmt(DISTURBED_SHARE * 100, 0)}% of the cores went to processes outside the comparison or to the hypervisor): ${disturbed
+          .map(({ run, shares }) => `round ${run.round} of ${run.target} (${pct((shares?.outside ?? 0) + (shares?.steal ?? 0))})`)
+          .join(', ')}. Read their figures with that in mind.`,
+    '',
+  ];
 }
 
 /** The CPU cost per request of each target, and what it would serve on more cores (a model, see scaling.ts). */

@@ -1,7 +1,7 @@
 import type { TableName } from '@santa/domain';
 import type { Capacity } from './capacity';
 import type { RampOptions } from './args';
-import type { GroupUsage } from './proc';
+import type { GroupUsage, MachineUsage } from './proc';
 
 /**
  * The raw record of a comparison: everything the Markdown and the chart are rendered
@@ -92,6 +92,8 @@ export interface RunRecord {
   capacity: Capacity | null;
   /** app, postgres, redis, nginx, k6: those present in this run. */
   groups: Record<string, GroupRecord>;
+  /** The whole machine over the measured window (absent in files written before it was recorded). */
+  machine?: MachineUsage;
   /** Increase of the target's own counters over the measured window (`santa_cache_reads_total{view,result}`). */
   counters?: Record<string, number>;
   /** k6's own summary of the measured run, as k6 wrote it. */
