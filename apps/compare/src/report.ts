@@ -356,7 +356,7 @@ function renderMachineSection(result: ComparisonResult): string[] {
   return [
     '## The machine during each run',
     '',
-    `Shares of the machine's ${cores} cores over each measured window, from /proc/stat: *busy* is every process and the kernel; *measured* the process groups above; *runner* the comparison runner itself; *outside* every other process on the machine; *steal* time the hypervisor gave these cores to another guest. A run loses its share of the machine to *outside* and *steal* without a trace in its own figures.`,
+    `Shares of the machine's ${cores} cores over each measured window, from /proc/stat: *busy* is every process and the kernel; *measured* the process groups above; *runner* the comparison runner itself; *outside* every other process on the machine; *steal* time the hypervisor gave these cores to another guest. A run loses its share of the machine to *outside* and *steal* without a trace in its own figures. The kernel keeps the CPU time of each process and of the whole machine by different clocks, so *outside* is the difference of two figures that can disagree by a percent or two of the cores; a difference below zero shows as zero.`,
     '',
     table(
       ['round', 'target', 'window s', 'busy', 'measured', 'runner', 'outside', 'steal'],
