@@ -48,12 +48,23 @@ async function startBackend(): Promise<Backend> {
   return backend;
 }
 
-async function accessLog(nginx: RunningNginx): Promise<Record<string, unknown>[]> {
-  const text = await readFile(nginx.accessLog, 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+/**
+ * The access log up to the entry of the request with this id. nginx writes an entry
+ * after it has sent the response, so a client can read the log before its own request is in it.
+ */
+async function accessLog(nginx: RunningNginx, throughRequestId: string | null): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const text = await readFile(nginx.accessLog, 'utf8');
+    const entries = text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const through = entries.findIndex((entry) => entry.requestId === throughRequestId);
+    if (through >= 0) return entries.slice(0, through + 1);
+    if (Date.now() > deadline) throw new Error(`no access log entry for request ${throughRequestId} within 2 s`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
 }
 
 describe('nginx in front of app servers', () => {
@@ -94,7 +105,7 @@ describe('nginx in front of app servers', () => {
 
     const generated = await get('/', { 'x-request-id': 'not plain <script>' });
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
-    const [last] = (await accessLog(nginx as RunningNginx)).slice(-1);
+    const [last] = (await accessLog(nginx as RunningNginx, generated.headers.get('x-request-id'))).slice(-1);
     expect(last).toMatchObject({ method: 'GET', status: 200, requestId: generated.headers.get('x-request-id') });
     expect(String(last?.upstream)).toMatch(/^127\.0\.0\.1:\d+$/);
   });
@@ -116,8 +127,13 @@ describe('nginx in front of app servers', () => {
 
   it('retries an idempotent request on the next upstream, never a POST it has sent', async () => {
     await nginx?.setUpstreams([downAddress, one.address]);
-    for (let i = 0; i < 4; i++) expect((await get('/')).status).toBe(200);
-    const retried = (await accessLog(nginx as RunningNginx)).filter((entry) => String(entry.upstream).startsWith(`${downAddress}, `));
+    let lastId: string | null = null;
+    for (let i = 0; i < 4; i++) {
+      const response = await get('/');
+      expect(response.status).toBe(200);
+      lastId = response.headers.get('x-request-id');
+    }
+    const retried = (await accessLog(nginx as RunningNginx, lastId)).filter((entry) => String(entry.upstream).startsWith(`${downAddress}, `));
     expect(retried.length).toBeGreaterThan(0);
 
     await nginx?.setUpstreams([one.address, two.address]);
@@ -128,7 +144,7 @@ describe('nginx in front of app servers', () => {
     expect(await get502.json()).toMatchObject({ code: 'service_unavailable' });
     const post = await fetch(`${nginx?.url}/reset`, { method: 'POST', body: '{}' });
     expect(post.status).toBe(503);
-    const [getEntry, postEntry] = (await accessLog(nginx as RunningNginx)).slice(-2);
+    const [getEntry, postEntry] = (await accessLog(nginx as RunningNginx, post.headers.get('x-request-id'))).slice(-2);
     expect(String(getEntry?.upstream).split(', ')).toHaveLength(2);
     expect(String(postEntry?.upstream).split(', ')).toHaveLength(1);
   });
